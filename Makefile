@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make run` (portal on SQLite with demo data) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-test migrate demo check-journal bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py demo_data
+
+run: demo
+	@echo "Portail Partenaires : http://$(HOST):$(PORT)/  (mails envoyés : dossier sent_emails/)"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check-journal: install
+	$(BIN)/python manage.py journal_verify
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles sent_emails .test-media

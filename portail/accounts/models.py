@@ -1,0 +1,120 @@
+from datetime import date
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+
+from portail.core.clock import today
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, username, password=None, **fields):
+        user = self.model(username=username, **fields)
+        user.set_password(password) if password else user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username, password=None, **fields):
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        fields.setdefault("last_name", "Administrateur")
+        fields.setdefault("first_name", "Technique")
+        return self.create_user(username, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in: a partner's staff member (organisation set) or a Caf agent (caf set)."""
+
+    class Status(models.TextChoices):
+        OPEN = "ouvert", "Ouvert"
+        SUSPENDED = "suspendu", "Suspendu"
+        CLOSED = "clos", "Clos"
+
+    class WorkMode(models.TextChoices):
+        SEDENTARY = "sedentaire", "Sédentaire (possède un poste de travail fixe)"
+        ITINERANT = "itinerant", "Itinérant (sans poste de travail fixe)"
+
+    username = models.CharField("identifiant", max_length=20, unique=True)
+    last_name = models.CharField("nom", max_length=100)
+    first_name = models.CharField("prénoms", max_length=150)
+    email = models.EmailField("adresse mail")
+    phone = models.CharField("téléphone", max_length=20, blank=True)
+    organisation = models.ForeignKey(
+        "conventions.Organisation",
+        on_delete=models.PROTECT,
+        related_name="users",
+        null=True,
+        blank=True,
+        verbose_name="organisation partenaire",
+    )
+    caf = models.ForeignKey(
+        "conventions.Caf",
+        on_delete=models.PROTECT,
+        related_name="agents",
+        null=True,
+        blank=True,
+        verbose_name="Caf (agent Caf)",
+    )
+    opening_date = models.DateField("date d'ouverture", default=today)
+    closing_date = models.DateField("date de clôture", null=True, blank=True)
+    status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.OPEN)
+    work_mode = models.CharField("mode de travail", max_length=12, choices=WorkMode.choices, default=WorkMode.SEDENTARY)
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(auto_now_add=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = "utilisateur"
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closing_date__isnull=True) | Q(closing_date__gte=models.F("opening_date")),
+                name="user_closing_after_opening",
+            ),
+            models.CheckConstraint(
+                condition=~(Q(organisation__isnull=False) & Q(caf__isnull=False)),
+                name="user_partner_or_caf_agent",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "last_name"])]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} ({self.username})"
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
+    @property
+    def is_caf_agent(self) -> bool:
+        return self.caf_id is not None
+
+    def is_open_on(self, day: date) -> bool:
+        """R4: a closed, suspended or expired user can neither log in nor hold a right."""
+        return (
+            self.is_active
+            and self.status == self.Status.OPEN
+            and self.opening_date <= day
+            and (self.closing_date is None or self.closing_date >= day)
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.is_open_on(today())
+
+
+class IdentifierCounter(models.Model):
+    """Single-row counter behind generated identifiers: it only moves forward, so none is reused."""
+
+    last_value = models.PositiveBigIntegerField(default=0)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AideConfig(AppConfig):
+    name = "portail.aide"
+    label = "aide"

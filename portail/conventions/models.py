@@ -1,0 +1,156 @@
+from datetime import date
+
+from django.db import models
+from django.db.models import Q
+
+from portail.core.clock import today
+
+
+class Caf(models.Model):
+    code = models.CharField("code", max_length=3, unique=True)
+    name = models.CharField("nom", max_length=120)
+
+    class Meta:
+        verbose_name = "Caf"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    """A partner organisation (conseil départemental, CCAS, bailleur, association…)."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "cd", "Conseil départemental"
+        CCAS = "ccas", "CCAS"
+        LANDLORD = "bailleur", "Bailleur social"
+        ASSOCIATION = "association", "Association"
+        MSA = "msa", "MSA"
+        OTHER = "autre", "Autre"
+
+    name = models.CharField("raison sociale", max_length=200)
+    kind = models.CharField("type", max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    siret = models.CharField("SIRET", max_length=14, blank=True)
+
+    class Meta:
+        verbose_name = "organisation partenaire"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(models.Model):
+    """An online service a convention opens (Cdap first)."""
+
+    code = models.CharField("code", max_length=20, unique=True)
+    label = models.CharField("libellé", max_length=120)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Tab(models.TextChoices):
+    """The tabs of a dossier in Cdap, in display order."""
+
+    SYNTHESE = "synthese", "Synthèse"
+    RESUME = "resume", "Résumé du dossier"
+    PAIEMENTS = "paiements", "Paiements"
+    DROITS = "droits", "Droits"
+    FAMILLE = "famille", "Composition de la famille"
+    RESSOURCES = "ressources", "Ressources"
+    RSA = "rsa", "RSA"
+    COURRIERS = "courriers", "Courriers"
+    LOGEMENT = "logement", "Informations logement"
+    CREANCES = "creances", "Créances"
+
+
+TAB_ORDER = [t.value for t in Tab]
+
+
+class Role(models.Model):
+    """A profile of the catalogue kept by the Caf (T1, T18…): data, not code."""
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="roles", verbose_name="service")
+    code = models.CharField("code", max_length=10)
+    label = models.CharField("libellé", max_length=120)
+    tabs = models.JSONField("onglets", default=list, blank=True)
+    can_print_attestation = models.BooleanField("peut éditer une attestation", default=False)
+    can_post_attestation = models.BooleanField("peut demander l'envoi d'une attestation", default=False)
+    can_write_dialogue = models.BooleanField("peut écrire à la Caf (Dialogue)", default=True)
+    requires_caf_validation = models.BooleanField("validation Caf requise", default=False)
+
+    class Meta:
+        ordering = ["service__code", "code"]
+        constraints = [models.UniqueConstraint(fields=["service", "code"], name="role_code_unique_per_service")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label}"
+
+
+class ConventionQuerySet(models.QuerySet):
+    def open_on(self, day: date):
+        """Conventions that grant rights on `day` (R1)."""
+        return self.filter(status=Convention.Status.OPEN, opening_date__lte=day).filter(
+            Q(closing_date__isnull=True) | Q(closing_date__gte=day)
+        )
+
+
+class Convention(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "ouvert", "Ouvert"
+        SUSPENDED = "suspendu", "Suspendu"
+        CLOSED = "clos", "Clos"
+
+    caf = models.ForeignKey(Caf, on_delete=models.PROTECT, related_name="conventions", verbose_name="Caf")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="conventions", verbose_name="organisation partenaire"
+    )
+    label = models.CharField("libellé", max_length=200)
+    services = models.ManyToManyField(Service, related_name="conventions", verbose_name="services en ligne")
+    opening_date = models.DateField("date d'ouverture")
+    closing_date = models.DateField("date de clôture", null=True, blank=True)
+    status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.OPEN)
+    purposes = models.TextField(
+        "finalités",
+        blank=True,
+        help_text="Les finalités pour lesquelles la consultation des dossiers est autorisée.",
+    )
+    administrators = models.ManyToManyField(
+        "accounts.User", related_name="administered_conventions", blank=True, verbose_name="administrateurs"
+    )
+
+    objects = ConventionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["caf__name", "label"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closing_date__isnull=True) | Q(closing_date__gte=models.F("opening_date")),
+                name="convention_closing_after_opening",
+            )
+        ]
+        indexes = [models.Index(fields=["caf", "status"]), models.Index(fields=["organisation", "status"])]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def is_open_on(self, day: date) -> bool:
+        return (
+            self.status == self.Status.OPEN
+            and self.opening_date <= day
+            and (self.closing_date is None or self.closing_date >= day)
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.is_open_on(today())
+
+    @property
+    def state_label(self) -> str:
+        """« État »: whether the convention grants rights today, whatever its status says."""
+        return "ouvert" if self.is_open else "fermé"

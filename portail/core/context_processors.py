@@ -1,0 +1,8 @@
+from .menu import menu_for
+
+
+def portal(request):
+    user = getattr(request, "user", None)
+    if user is None:
+        return {}
+    return {"side_menu": menu_for(user, request.path) if user.is_authenticated else []}

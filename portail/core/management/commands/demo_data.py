@@ -1,0 +1,19 @@
+"""Idempotent demo data: run it as often as you like, it converges to the same portal."""
+from datetime import date
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from portail.core.demo import DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "Charge les données de démonstration (Cafs, conventions, groupes, rôles, utilisateurs)."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            logins = load_demo(self.stdout)
+        self.stdout.write("")
+        self.stdout.write("Comptes de démonstration (mot de passe commun : %s)" % DEMO_PASSWORD)
+        for username, who in logins:
+            self.stdout.write(f"  {username}  {who}")

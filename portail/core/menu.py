@@ -1,0 +1,36 @@
+"""The left menu of the seed. An entry shows only when its page works and the person may use it."""
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: str
+    url_name: str
+    visible: Callable[[object], bool]
+
+
+def _partner_manager(user) -> bool:
+    from portail.habilitations.access import conventions_visible_to
+
+    return conventions_visible_to(user).exists()
+
+
+ENTRIES: list[MenuEntry] = [
+    MenuEntry("Accueil", "core:home", lambda user: True),
+    MenuEntry("Consulter les conventions", "conventions:list", _partner_manager),
+]
+
+
+def menu_for(user, path: str) -> list[dict]:
+    if not user.is_authenticated:
+        return []
+    items = []
+    for entry in ENTRIES:
+        if entry.visible(user):
+            link = reverse(entry.url_name)
+            active = path == link if link == "/" else path.startswith(link)
+            items.append({"label": entry.label, "link": link, "is_active": active})
+    return items

@@ -1,0 +1,243 @@
+"""The one permission module.
+
+Every view turns (actor, object id, action) into an object through the functions here, or
+gets an exception: Http404 when the object is outside the actor's scope (its existence must
+not leak, R7), PermissionDenied when he may see it but not do that. Lists go through the
+`*_visible_to` / `*_managed_by` querysets. Anything not granted here is refused.
+
+Scopes:
+- administrator of a convention (R6): everything in that convention;
+- responsable des habilitations of a group (R7): that group and its descendants;
+- agent Caf: reads the conventions of his Caf (management stays with the partner);
+- everyone else: nothing here.
+"""
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from portail.accounts.models import User
+from portail.conventions.models import Convention, Role
+from portail.core.clock import today
+
+from .models import Group, GroupRole, Membership
+
+
+class Do(str, Enum):
+    VIEW = "view"  # read lists and detail pages
+    MANAGE = "manage"  # roles, members, sub-groups, label and dates
+    ADMINISTER = "administer"  # close, name the responsable: above the group itself
+
+
+# ---------------------------------------------------------------- scope building blocks
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an actor manages in one convention: all of it, or some subtrees."""
+
+    convention_id: int
+    whole: bool
+    paths: tuple[str, ...] = ()
+
+    def covers(self, group: Group) -> bool:
+        return self.whole or any(group.path.startswith(p) for p in self.paths)
+
+    def covers_strictly(self, group: Group) -> bool:
+        """Below the actor's own groups: he may close them or name their responsable."""
+        return self.whole or any(group.path.startswith(p) and group.path != p for p in self.paths)
+
+    def group_filter(self) -> Q:
+        if self.whole:
+            return Q(convention_id=self.convention_id)
+        q = Q(pk__in=[])
+        for p in self.paths:
+            q |= Q(path__startswith=p)
+        return Q(convention_id=self.convention_id) & q
+
+
+def _is_partner_actor(actor) -> bool:
+    return actor.is_authenticated and actor.organisation_id is not None and actor.is_open
+
+
+def management_scope(actor, convention: Convention) -> Scope | None:
+    """None when the actor manages nothing in that convention."""
+    if not _is_partner_actor(actor) or actor.organisation_id != convention.organisation_id:
+        return None
+    if convention.administrators.filter(pk=actor.pk).exists():
+        return Scope(convention.pk, whole=True)
+    paths = tuple(
+        Group.objects.filter(convention=convention, responsable=actor).values_list("path", flat=True)
+    )
+    # Drop paths already covered by a shorter one.
+    kept = tuple(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
+    return Scope(convention.pk, whole=False, paths=kept) if kept else None
+
+
+def _reads_as_caf(actor, convention: Convention) -> bool:
+    return actor.is_authenticated and actor.is_caf_agent and actor.is_open and actor.caf_id == convention.caf_id
+
+
+# ---------------------------------------------------------------- lists
+
+
+def conventions_visible_to(actor) -> QuerySet[Convention]:
+    """« Consulter les conventions »: those the actor administers, holds a responsable role in, or (Caf agent) supervises."""
+    if not actor.is_authenticated or not actor.is_open:
+        return Convention.objects.none()
+    if actor.is_caf_agent:
+        return Convention.objects.filter(caf_id=actor.caf_id)
+    if actor.organisation_id is None:
+        return Convention.objects.none()
+    responsible = Group.objects.filter(convention=OuterRef("pk"), responsable=actor)
+    return Convention.objects.filter(organisation_id=actor.organisation_id).filter(
+        Q(administrators=actor) | Exists(responsible)
+    ).distinct()
+
+
+def groups_visible_to(actor, convention: Convention) -> QuerySet[Group]:
+    if _reads_as_caf(actor, convention):
+        return Group.objects.filter(convention=convention)
+    scope = management_scope(actor, convention)
+    if scope is None:
+        return Group.objects.none()
+    return Group.objects.filter(scope.group_filter())
+
+
+def users_visible_to(actor, convention: Convention) -> QuerySet[User]:
+    """Administrator and Caf agent: the partner organisation's staff. Responsable: the members of
+    his groups, and staff not yet in any group of the organisation (so he can take them in)."""
+    base = User.objects.filter(organisation_id=convention.organisation_id)
+    if _reads_as_caf(actor, convention):
+        return base
+    scope = management_scope(actor, convention)
+    if scope is None:
+        return User.objects.none()
+    if scope.whole:
+        return base
+    in_scope = Membership.objects.filter(user=OuterRef("pk")).filter(
+        group__in=Group.objects.filter(scope.group_filter())
+    )
+    anywhere = Membership.objects.filter(user=OuterRef("pk"), group__convention__organisation_id=convention.organisation_id)
+    return base.filter(Exists(in_scope) | ~Exists(anywhere))
+
+
+# ---------------------------------------------------------------- single objects
+
+
+def access_convention(actor, convention_id, action: Do = Do.VIEW) -> Convention:
+    try:
+        convention = Convention.objects.select_related("caf", "organisation").get(pk=int(convention_id))
+    except (Convention.DoesNotExist, TypeError, ValueError):
+        raise Http404
+    if _reads_as_caf(actor, convention):
+        if action is not Do.VIEW:
+            raise PermissionDenied
+        return convention
+    scope = management_scope(actor, convention)
+    if scope is None:
+        raise Http404
+    if action is Do.ADMINISTER and not scope.whole:
+        raise PermissionDenied
+    return convention
+
+
+def access_group(actor, convention: Convention, group_id, action: Do = Do.VIEW) -> Group:
+    try:
+        group = Group.objects.select_related("parent", "responsable").get(pk=int(group_id), convention=convention)
+    except (Group.DoesNotExist, TypeError, ValueError):
+        raise Http404
+    if _reads_as_caf(actor, convention):
+        if action is not Do.VIEW:
+            raise PermissionDenied
+        return group
+    scope = management_scope(actor, convention)
+    if scope is None or not scope.covers(group):
+        raise Http404
+    if action is Do.ADMINISTER and not scope.covers_strictly(group):
+        raise PermissionDenied
+    return group
+
+
+def access_user(actor, convention: Convention, user_id, action: Do = Do.VIEW) -> User:
+    try:
+        target = users_visible_to(actor, convention).get(pk=int(user_id))
+    except (User.DoesNotExist, TypeError, ValueError):
+        raise Http404
+    if action is Do.VIEW:
+        return target
+    if _reads_as_caf(actor, convention):
+        raise PermissionDenied
+    scope = management_scope(actor, convention)
+    if not scope.whole:
+        # A responsable may change a person only if every group the person is in is his to manage.
+        outside = Membership.objects.filter(user=target).exclude(group__in=Group.objects.filter(scope.group_filter()))
+        if outside.exists():
+            raise PermissionDenied
+    return target
+
+
+def may_manage(actor, convention: Convention) -> bool:
+    """Whether management buttons are shown at all in this convention."""
+    return management_scope(actor, convention) is not None
+
+
+def may_administer_group(actor, convention: Convention, group: Group) -> bool:
+    scope = management_scope(actor, convention)
+    return scope is not None and scope.covers_strictly(group)
+
+
+def may_create_top_group(actor, convention: Convention) -> bool:
+    scope = management_scope(actor, convention)
+    return scope is not None and scope.whole
+
+
+# ---------------------------------------------------------------- rights (R3, R5, R8)
+
+
+def role_ceiling(group: Group) -> QuerySet[Role]:
+    """Roles a group may hold: its direct parent's (R3), or for a main group the convention's services'."""
+    if group.parent_id is None:
+        return Role.objects.filter(service__conventions=group.convention_id)
+    return Role.objects.filter(group_roles__group_id=group.parent_id, group_roles__state=GroupRole.State.ACTIVE)
+
+
+def open_groups_of(user: User, day: date | None = None) -> list[Group]:
+    """Groups that give the user rights on `day`: open user, open groups with no closed ancestor,
+    open conventions of his organisation (R1, R2, R4, R5). Two queries."""
+    day = day or today()
+    if not user.is_open_on(day) or user.organisation_id is None:
+        return []
+    open_conventions = Convention.objects.open_on(day)
+    groups = list(
+        Group.objects.open_on(day)
+        .filter(
+            memberships__user=user,
+            convention__in=open_conventions,
+            convention__organisation_id=user.organisation_id,
+        )
+        .select_related("convention", "convention__caf")
+    )
+    ancestor_ids = {a for g in groups for a in g.ancestor_ids}
+    if ancestor_ids:
+        open_ids = set(Group.objects.open_on(day).filter(pk__in=ancestor_ids).values_list("pk", flat=True))
+        groups = [g for g in groups if set(g.ancestor_ids) <= open_ids]
+    return groups
+
+
+def roles_of(user: User, *, caf_id: int, service_code: str, day: date | None = None) -> list[tuple[Role, Group]]:
+    """(role, group that gives it) for a user at a Caf for a service: the union of R5."""
+    groups = [g for g in open_groups_of(user, day) if g.convention.caf_id == caf_id]
+    if not groups:
+        return []
+    by_id = {g.pk: g for g in groups}
+    grants = GroupRole.objects.filter(
+        group_id__in=by_id,
+        state=GroupRole.State.ACTIVE,
+        role__service__code=service_code,
+        group__convention__services__code=service_code,
+    ).select_related("role", "role__service")
+    return [(gr.role, by_id[gr.group_id]) for gr in grants]

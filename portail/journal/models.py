@@ -1,0 +1,116 @@
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+
+
+class Action(models.TextChoices):
+    LOGIN = "login", "Connexion"
+    LOGIN_FAILED = "login_failed", "Échec de connexion"
+    LOGOUT = "logout", "Déconnexion"
+    ACTIVATION = "activation", "Activation du compte"
+    PASSWORD_RESET = "password_reset", "Réinitialisation du mot de passe"
+    GROUP_CREATED = "group_created", "Création de groupe"
+    GROUP_UPDATED = "group_updated", "Modification de groupe"
+    GROUP_CLOSED = "group_closed", "Clôture de groupe"
+    ROLE_ASSIGNED = "role_assigned", "Rôle assigné à un groupe"
+    ROLE_REQUESTED = "role_requested", "Rôle proposé (validation Caf requise)"
+    ROLE_APPROVED = "role_approved", "Rôle validé par la Caf"
+    ROLE_REMOVED = "role_removed", "Rôle retiré d'un groupe"
+    USER_CREATED = "user_created", "Création d'utilisateur"
+    USER_UPDATED = "user_updated", "Modification d'utilisateur"
+    USER_CLOSED = "user_closed", "Clôture d'utilisateur"
+    MEMBERSHIP_ADDED = "membership_added", "Ajout au groupe"
+    MEMBERSHIP_REMOVED = "membership_removed", "Retrait du groupe"
+    RESPONSABLE_NAMED = "responsable_named", "Responsable des habilitations nommé"
+    DOSSIER_CONSULTED = "dossier_consulted", "Consultation de dossier"
+    DOSSIER_REFUSED = "dossier_refused", "Consultation refusée"
+    TAB_OPENED = "tab_opened", "Onglet consulté"
+    ATTESTATION_PRINTED = "attestation_printed", "Attestation éditée"
+    ATTESTATION_POSTED = "attestation_posted", "Envoi d'attestation demandé"
+    DIALOGUE_SENT = "dialogue_sent", "Message Dialogue envoyé"
+    DIALOGUE_ANSWERED = "dialogue_answered", "Réponse Dialogue"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Le journal ne se modifie pas.")
+
+    def delete(self):
+        raise PermissionError("Le journal ne s'efface pas.")
+
+
+class JournalEntry(models.Model):
+    """One event, chained to the previous one by `entry_hash` (R9).
+
+    Ids are kept as plain integers (not foreign keys) so no deletion elsewhere can
+    ever cascade into or block on the journal, and the hashed content never changes.
+    """
+
+    created_at = models.DateTimeField(db_index=True)
+    action = models.CharField(max_length=30, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+    actor_identifier = models.CharField(max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    caf_id = models.BigIntegerField(null=True, blank=True)
+    convention_id = models.BigIntegerField(null=True, blank=True)
+    group_id = models.BigIntegerField(null=True, blank=True)
+    role_id = models.BigIntegerField(null=True, blank=True)
+    target_user_id = models.BigIntegerField(null=True, blank=True)
+    dossier_number = models.CharField(max_length=20, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["actor", "created_at"]),
+            models.Index(fields=["convention_id", "created_at"]),
+            models.Index(fields=["caf_id", "dossier_number"]),
+            models.Index(fields=["action", "created_at"]),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Le journal ne se modifie pas.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Le journal ne s'efface pas.")
+
+    def hashed_content(self) -> str:
+        return json.dumps(
+            {
+                "created_at": self.created_at.isoformat(),
+                "action": self.action,
+                "actor": self.actor_id,
+                "actor_identifier": self.actor_identifier,
+                "ip": self.ip_address,
+                "caf": self.caf_id,
+                "convention": self.convention_id,
+                "group": self.group_id,
+                "role": self.role_id,
+                "target_user": self.target_user_id,
+                "dossier": self.dossier_number,
+                "details": self.details,
+                "previous": self.previous_hash,
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.hashed_content().encode()).hexdigest()
+
+
+class JournalHead(models.Model):
+    """Single row holding the last hash; locking it serialises appends so the chain never forks."""
+
+    last_hash = models.CharField(max_length=64, default="0" * 64)
