@@ -5,6 +5,9 @@ urlpatterns = [
     path("compte/", include("portail.accounts.urls")),
     path("conventions/", include("portail.conventions.urls")),
     path("conventions/<int:convention_id>/", include("portail.habilitations.urls")),
+    path("dossiers/", include("portail.dossiers.urls")),
+    path("dialogue/", include("portail.dialogue.urls")),
+    path("aide/", include("portail.aide.urls")),
 ]
 
 handler400 = "portail.core.views.bad_request"

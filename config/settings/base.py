@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "portail.habilitations",
     "portail.journal",
     "portail.dossiers",
+    "portail.dialogue",
     "portail.supervision",
     "portail.aide",
 ]

@@ -241,3 +241,73 @@ def roles_of(user: User, *, caf_id: int, service_code: str, day: date | None = N
         group__convention__services__code=service_code,
     ).select_related("role", "role__service")
     return [(gr.role, by_id[gr.group_id]) for gr in grants]
+
+
+# ---------------------------------------------------------------- consultation (R8)
+
+CDAP = "CDAP"
+
+
+@dataclass(frozen=True)
+class ConsultationRights:
+    """What a user may do on the dossiers of one Caf, and through which grants (for the journal)."""
+
+    caf_id: int
+    grants: tuple[tuple[Role, Group], ...]
+
+    @property
+    def allowed(self) -> bool:
+        return bool(self.grants)
+
+    @property
+    def tabs(self) -> list[str]:
+        from portail.conventions.models import TAB_ORDER
+
+        held = {tab for role, _ in self.grants for tab in role.tabs}
+        return [t for t in TAB_ORDER if t in held]
+
+    @property
+    def can_print_attestation(self) -> bool:
+        return any(role.can_print_attestation for role, _ in self.grants)
+
+    @property
+    def can_post_attestation(self) -> bool:
+        return any(role.can_post_attestation for role, _ in self.grants)
+
+    @property
+    def can_write_dialogue(self) -> bool:
+        return any(role.can_write_dialogue for role, _ in self.grants)
+
+    def grants_for_tab(self, tab: str) -> list[tuple[Role, Group]]:
+        return [(r, g) for r, g in self.grants if tab in r.tabs]
+
+    def trace(self, tab: str | None = None) -> dict:
+        """Journal details: through which convention/group/role the access was granted."""
+        grants = self.grants_for_tab(tab) if tab else list(self.grants)
+        return {
+            "via": [
+                {"convention": g.convention_id, "group": g.pk, "group_code": g.code, "role": r.code}
+                for r, g in grants
+            ]
+        }
+
+
+def consultation_rights(user, caf_id: int, day: date | None = None) -> ConsultationRights:
+    return ConsultationRights(caf_id=caf_id, grants=tuple(roles_of(user, caf_id=caf_id, service_code=CDAP, day=day)))
+
+
+def cafs_for_consultation(user, day: date | None = None) -> list:
+    """The Cafs where the user holds at least one active Cdap role (the « Caf » list of Consulter Dossiers)."""
+    groups = open_groups_of(user, day)
+    if not groups:
+        return []
+    with_cdap = set(
+        GroupRole.objects.filter(
+            group_id__in=[g.pk for g in groups],
+            state=GroupRole.State.ACTIVE,
+            role__service__code=CDAP,
+            group__convention__services__code=CDAP,
+        ).values_list("group_id", flat=True)
+    )
+    cafs = {g.convention.caf_id: g.convention.caf for g in groups if g.pk in with_cdap}
+    return sorted(cafs.values(), key=lambda caf: caf.name)
