@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 ('mode', models.CharField(choices=[('retenue', 'Retenue sur prestations'), ('echeancier', 'Échéancier de remboursement')], max_length=10, verbose_name='mode de remboursement')),
                 ('monthly_repayment', models.DecimalField(decimal_places=2, max_digits=8, verbose_name='mensualité')),
                 ('status', models.CharField(choices=[('en_cours', 'En cours de remboursement'), ('soldee', 'Soldée'), ('contestee', 'Contestée')], default='en_cours', max_length=10, verbose_name='statut')),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='debts', to='dossiers.dossier')),
+                ('dossier', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='debts', to='dossiers.dossier')),
             ],
             options={
                 'ordering': ['dossier_id', '-created_on'],
@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
                 ('sex', models.CharField(choices=[('F', 'Féminin'), ('M', 'Masculin')], max_length=1, verbose_name='sexe')),
                 ('birth_date', models.DateField(verbose_name='date de naissance')),
                 ('dependent', models.BooleanField(default=False, verbose_name='à charge')),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='dossiers.dossier')),
+                ('dossier', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='members', to='dossiers.dossier')),
             ],
             options={
                 'ordering': ['dossier_id', 'position'],
@@ -114,7 +114,7 @@ class Migration(migrations.Migration):
                 ('sent_on', models.DateField(verbose_name="date d'envoi")),
                 ('subject', models.CharField(max_length=200, verbose_name='objet')),
                 ('channel', models.CharField(choices=[('courrier', 'Courrier postal'), ('espace', 'Espace Mon Compte')], default='courrier', max_length=10, verbose_name='canal')),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='letters', to='dossiers.dossier')),
+                ('dossier', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='letters', to='dossiers.dossier')),
             ],
             options={
                 'ordering': ['dossier_id', '-sent_on'],
@@ -129,7 +129,7 @@ class Migration(migrations.Migration):
                 ('amount', models.DecimalField(decimal_places=2, max_digits=9, verbose_name='montant')),
                 ('payee', models.CharField(choices=[('allocataire', 'Allocataire'), ('bailleur', 'Bailleur (tiers payant)')], default='allocataire', max_length=12, verbose_name='versé à')),
                 ('paid_on', models.DateField(verbose_name='date de paiement')),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payments', to='dossiers.dossier')),
+                ('dossier', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='payments', to='dossiers.dossier')),
             ],
             options={
                 'ordering': ['dossier_id', '-month', 'benefit'],
@@ -145,7 +145,7 @@ class Migration(migrations.Migration):
                 ('period_end', models.DateField(verbose_name='fin de période')),
                 ('kind', models.CharField(choices=[('salaires', 'Salaires et traitements'), ('chomage', 'Allocations chômage'), ('independant', "Revenus d'activité non salariée"), ('pension', 'Pensions et retraites'), ('ij', 'Indemnités journalières'), ('pension_alimentaire', 'Pension alimentaire reçue'), ('aucune', 'Aucune ressource')], max_length=20, verbose_name='nature')),
                 ('amount', models.DecimalField(decimal_places=2, max_digits=10, verbose_name='montant')),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='resources', to='dossiers.dossier')),
+                ('dossier', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='resources', to='dossiers.dossier')),
             ],
             options={
                 'ordering': ['dossier_id', '-period_start', 'person', 'kind'],
@@ -161,7 +161,7 @@ class Migration(migrations.Migration):
                 ('monthly_amount', models.DecimalField(decimal_places=2, max_digits=9, verbose_name='montant mensuel')),
                 ('status', models.CharField(choices=[('ouvert', 'Ouvert'), ('suspendu', 'Suspendu'), ('clos', 'Clos')], default='ouvert', max_length=10, verbose_name='statut')),
                 ('payee', models.CharField(choices=[('allocataire', 'Allocataire'), ('bailleur', 'Bailleur (tiers payant)')], default='allocataire', max_length=12, verbose_name='versé à')),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rights', to='dossiers.dossier')),
+                ('dossier', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='rights', to='dossiers.dossier')),
             ],
             options={
                 'ordering': ['dossier_id', 'benefit', 'start_date'],
