@@ -1,4 +1,9 @@
 from django.urls import path
 
+from . import views
+
 app_name = "aide"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<slug:slug>/", views.page, name="page"),
+]

@@ -21,6 +21,7 @@ def _partner_manager(user) -> bool:
 ENTRIES: list[MenuEntry] = [
     MenuEntry("Accueil", "core:home", lambda user: True),
     MenuEntry("Consulter les conventions", "conventions:list", _partner_manager),
+    MenuEntry("Aide en ligne", "aide:index", lambda user: True),
 ]
 
 
