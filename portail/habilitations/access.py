@@ -180,6 +180,21 @@ def access_user(actor, convention: Convention, user_id, action: Do = Do.VIEW) ->
     return target
 
 
+def require_manager(actor, convention: Convention) -> Scope:
+    """For creation pages: the actor must manage something in the convention (a Caf agent reads only)."""
+    scope = management_scope(actor, convention)
+    if scope is None:
+        raise PermissionDenied
+    return scope
+
+
+def access_user_for_membership(actor, convention: Convention, user_id) -> User:
+    """Putting a person in a group grants rights inside the actor's groups only: seeing the person is enough."""
+    target = access_user(actor, convention, user_id, Do.VIEW)
+    require_manager(actor, convention)
+    return target
+
+
 def may_manage(actor, convention: Convention) -> bool:
     """Whether management buttons are shown at all in this convention."""
     return management_scope(actor, convention) is not None

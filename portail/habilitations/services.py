@@ -5,7 +5,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 
 from portail.accounts.models import User
-from portail.conventions.models import Convention, Role
+from portail.conventions.models import Convention, Role, Service
 from portail.core.errors import BusinessError
 from portail.journal.models import Action
 from portail.journal.services import journal_append
@@ -166,9 +166,9 @@ def role_removal_impact(*, group: Group, role: Role) -> RemovalImpact:
 
 
 def group_roles_set(
-    *, actor: User, group: Group, roles: list[Role], ip: str | None = None
+    *, actor: User, group: Group, service: Service, roles: list[Role], ip: str | None = None
 ) -> tuple[list[Role], list[Role]]:
-    """« Proposer les modifications »: the group now holds exactly `roles` (for the services shown).
+    """« Proposer les modifications »: for `service`, the group now holds exactly `roles`.
 
     Additions must stay under the ceiling (R3); a role marked « validation Caf requise » is kept
     pending. Removals cascade to every descendant. Returns (added, removed).
@@ -176,16 +176,22 @@ def group_roles_set(
     ceiling = set(role_ceiling(group).values_list("pk", flat=True))
     services = set(group.convention.services.values_list("pk", flat=True))
     wanted = {r.pk: r for r in roles}
+    if service.pk not in services:
+        raise BusinessError("La convention n'ouvre pas ce service.", field="service")
     for role in roles:
         if role.service_id not in services:
             raise BusinessError(f"Le rôle {role.code} relève d'un service que la convention n'ouvre pas.", field="roles")
+        if role.service_id != service.pk:
+            raise BusinessError(f"Le rôle {role.code} ne relève pas du service {service.label}.", field="roles")
         if role.pk not in ceiling:
             raise BusinessError(
                 f"Le rôle {role.code} ne peut pas être assigné : un sous-groupe ne peut pas avoir "
                 "d'autres rôles que ceux possédés par son parent direct.",
                 field="roles",
             )
-    current = {gr.role_id: gr for gr in GroupRole.objects.filter(group=group).select_related("role")}
+    current = {
+        gr.role_id: gr for gr in GroupRole.objects.filter(group=group, role__service=service).select_related("role")
+    }
     added = [r for pk, r in wanted.items() if pk not in current]
     removed = [gr.role for pk, gr in current.items() if pk not in wanted]
     convention = group.convention

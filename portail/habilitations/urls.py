@@ -1,4 +1,20 @@
 from django.urls import path
 
+from .views import groups, memberships, roles, users
+
 app_name = "habilitations"
-urlpatterns: list = []
+urlpatterns = [
+    path("groupes/", groups.group_list, name="groups"),
+    path("groupes/creer/", groups.group_create, name="group_create"),
+    path("groupes/<int:group_id>/modifier/", groups.group_update, name="group_update"),
+    path("groupes/<int:group_id>/cloturer/", groups.group_close, name="group_close"),
+    path("groupes/<int:group_id>/habilitations/", roles.group_roles, name="group_roles"),
+    path("utilisateurs/", users.user_list, name="users"),
+    path("utilisateurs/creer/", users.user_create, name="user_create"),
+    path("utilisateurs/<int:user_id>/modifier/", users.user_update, name="user_update"),
+    path("utilisateurs/<int:user_id>/cloturer/", users.user_close, name="user_close"),
+    path("utilisateurs/<int:user_id>/ajouter-au-groupe/", memberships.membership_add, name="membership_add"),
+    path("utilisateurs/<int:user_id>/appartenance/", memberships.memberships, name="memberships"),
+    path("utilisateurs/<int:user_id>/appartenance/<int:group_id>/retirer/", memberships.membership_remove,
+         name="membership_remove"),
+]

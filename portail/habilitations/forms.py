@@ -1,0 +1,109 @@
+from django import forms
+
+from portail.accounts.models import User
+from portail.conventions.models import Role, Service
+from portail.core.clock import today
+from portail.core.forms import PortalForm, date_field
+
+from .models import Group
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.last_name} {obj.first_name} ({obj.username})"
+
+
+class GroupChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Group) -> str:
+        return f"{obj.code} — {obj.label} (niveau {obj.level})"
+
+
+class GroupForm(PortalForm):
+    """« Créer un groupe d'utilisateurs » and its edition. Choices come already scoped by the view."""
+
+    code = forms.CharField(label="Code", max_length=20, help_text="Unique dans la convention, par exemple GROUPE01.")
+    label = forms.CharField(label="Libellé", max_length=120)
+    opening_date = date_field("Date d'ouverture")
+    closing_date = date_field("Date de clôture", required=False)
+    is_subgroup = forms.BooleanField(label="Sous-groupe de…", required=False,
+                                     help_text="Cochez pour créer ce groupe sous un groupe existant.")
+    parent = GroupChoiceField(label="Groupe parent", queryset=Group.objects.none(), required=False,
+                              empty_label="Choisir le groupe parent")
+    responsable = PersonChoiceField(label="Responsable des habilitations", queryset=User.objects.none(),
+                                    required=False, empty_label="Aucun responsable",
+                                    help_text="Il pourra gérer ce groupe et tous ses sous-groupes.")
+
+    def __init__(self, *args, parents, responsables, editing=False, can_name_responsable=True,
+                 must_be_subgroup=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = parents
+        self.fields["responsable"].queryset = responsables
+        self.must_be_subgroup = must_be_subgroup
+        if must_be_subgroup:
+            self.fields["is_subgroup"].help_text = "Vous ne pouvez créer que des sous-groupes de vos groupes."
+        if editing:
+            for name in ("code", "is_subgroup", "parent"):
+                del self.fields[name]
+        if not can_name_responsable:
+            del self.fields["responsable"]
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip().upper()
+        if not code:
+            raise forms.ValidationError("Ce champ est obligatoire.")
+        return code
+
+    def clean(self):
+        data = super().clean()
+        if "parent" in self.fields:
+            wants_parent = data.get("is_subgroup") or self.must_be_subgroup
+            if wants_parent and not data.get("parent"):
+                self.add_error("parent", "Choisissez le groupe parent du sous-groupe.")
+            if not wants_parent:
+                data["parent"] = None
+        opening, closing = data.get("opening_date"), data.get("closing_date")
+        if opening and closing and closing < opening:
+            self.add_error("closing_date", "La date de clôture ne peut pas précéder la date d'ouverture.")
+        return data
+
+
+class GroupCloseForm(PortalForm):
+    closing_date = date_field("Date de clôture")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"closing_date": today()})
+        super().__init__(*args, **kwargs)
+
+
+class ServiceChoiceForm(PortalForm):
+    service = forms.ModelChoiceField(label="Service", queryset=Service.objects.none(), empty_label=None)
+
+    def __init__(self, *args, services, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = services
+        self.fields["service"].to_field_name = "code"
+
+
+class RoleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Role) -> str:
+        return f"{obj.code} {obj.label}"
+
+
+class AssignRoleForm(PortalForm):
+    """The « Assigner rôle » step: one profile picked from the service's catalogue."""
+
+    role = RoleChoiceField(label="Profil à assigner", queryset=Role.objects.none(), required=False,
+                           empty_label="Choisir un profil")
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].queryset = roles
+
+
+class MembershipAddForm(PortalForm):
+    group = GroupChoiceField(label="Groupe", queryset=Group.objects.none(), empty_label="Choisir le groupe",
+                             error_messages={"invalid_choice": "Choisissez un groupe de la liste."})
+
+    def __init__(self, *args, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = groups
