@@ -173,9 +173,12 @@ def access_user(actor, convention: Convention, user_id, action: Do = Do.VIEW) ->
         raise PermissionDenied
     scope = management_scope(actor, convention)
     if not scope.whole:
-        # A responsable may change a person only if every group the person is in is his to manage.
-        outside = Membership.objects.filter(user=target).exclude(group__in=Group.objects.filter(scope.group_filter()))
-        if outside.exists():
+        # A responsable may change a person only if every group the person is in is his to manage,
+        # and the person is neither an administrator nor a responsable at or above his own level.
+        managed = Group.objects.filter(scope.group_filter())
+        outside = Membership.objects.filter(user=target).exclude(group__in=managed)
+        leads_elsewhere = Group.objects.filter(responsable=target).exclude(pk__in=managed.exclude(path__in=scope.paths))
+        if outside.exists() or leads_elsewhere.exists() or target.administered_conventions.exists():
             raise PermissionDenied
     return target
 
