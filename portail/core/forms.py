@@ -29,3 +29,6 @@ class PortalForm(DsfrBaseForm):
         for field in self.fields.values():
             field.error_messages.setdefault("required", "Ce champ est obligatoire.")
             field.error_messages["required"] = "Ce champ est obligatoire."
+        # DsfrBaseForm builds the bound fields in its __init__, copying labels and help texts: drop them so
+        # labels set by a subclass after super().__init__() are the ones shown.
+        self._bound_fields_cache.clear()

@@ -1,0 +1,73 @@
+"""Browser tests: Playwright (sync API) drives Debian's Chromium against pytest-django's live server.
+
+Write a walkthrough like this:
+
+    pytestmark = pytest.mark.e2e
+
+    def test_something(page, demo):
+        login(page, "DEMO0001")
+        page.get_by_role("link", name="Consulter les conventions").first.click()
+        check(page, "conventions-liste")   # screenshot + axe-core, fails on any violation
+
+`page` has the live server as base URL (page.goto("/compte/connexion/") or page.goto(url("accounts:login"))),
+a fresh browser context (no cookies) per test, and records CSP violations and JavaScript errors,
+which make the test fail. `demo` loads the demo data of `manage.py demo_data`.
+"""
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; ORM calls made by the test itself
+# (fixtures, assertions on the database) are still plain synchronous code.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+# Bind the live server to the IPv4 loopback (listed in ALLOWED_HOSTS), not to whatever "localhost" resolves to.
+os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-dev-shm-usage"]
+TIMEOUT_MS = 15_000
+
+
+def pytest_collection_modifyitems(config, items):
+    here = os.path.dirname(os.path.abspath(__file__))
+    for item in items:
+        if str(item.path).startswith(here + os.sep):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium introuvable ({CHROMIUM}) : apt-get install chromium, ou CHROMIUM_PATH=…")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.portal_errors = []
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            page.portal_errors.append(f"CSP : {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: page.portal_errors.append(f"JavaScript : {error}"))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The demo data (conventions, groups, roles, demo logins), in the live server's database."""
+    from portail.core.demo import load_demo
+
+    return load_demo()

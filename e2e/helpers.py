@@ -1,0 +1,83 @@
+"""Helpers for browser walkthroughs: log in, check accessibility with axe-core, keep screenshots.
+
+Every page a walkthrough reaches goes through `check(page, name)`: an axe-core audit (no violation
+allowed) and a full-page screenshot in e2e/screenshots/ for people to look at.
+"""
+import re
+from pathlib import Path
+
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from portail.core.demo import DEMO_PASSWORD
+
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+
+# Rules of axe-core run on every page: everything axe knows (WCAG 2.x A/AA and best practices).
+AXE_OPTIONS = {"resultTypes": ["violations"]}
+
+_axe = Axe()
+
+__all__ = ["DEMO_PASSWORD", "axe_check", "check", "expect", "login", "logout", "shot", "url"]
+
+
+def url(name: str, *args, **kwargs) -> str:
+    """Path of a named URL; the page's context has the live server as base URL."""
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def login(page: Page, username: str, password: str = DEMO_PASSWORD, *, expect_success: bool = True) -> None:
+    """Fill the login form as a person would; by default wait for the welcome page."""
+    page.goto(url("accounts:login"))
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    if expect_success:
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Bienvenue")
+
+
+def logout(page: Page) -> None:
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Connexion à Mon Compte Partenaire")
+
+
+def _format_violations(violations: list[dict], where: str) -> str:
+    lines = [f"axe-core : {len(violations)} violation(s) d'accessibilité sur {where}"]
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation.get('impact')}) : {violation['help']} — {violation['helpUrl']}")
+        for node in violation["nodes"][:10]:
+            target = " ".join(str(t) for t in node["target"])
+            html = re.sub(r"\s+", " ", node.get("html", ""))[:200]
+            lines.append(f"    at {target}: {html}")
+            summary = (node.get("failureSummary") or "").replace("\n", " / ")
+            if summary:
+                lines.append(f"       {summary}")
+        if len(violation["nodes"]) > 10:
+            lines.append(f"    … and {len(violation['nodes']) - 10} more")
+    return "\n".join(lines)
+
+
+def axe_check(page: Page, *, context=None) -> None:
+    """Inject axe-core (shipped in the axe-playwright-python wheel: no network) and fail on any violation."""
+    page.wait_for_load_state("load")
+    results = _axe.run(page, context=context, options=AXE_OPTIONS)
+    violations = results.response["violations"]
+    assert not violations, _format_violations(violations, page.url)
+    errors = getattr(page, "portal_errors", [])
+    assert not errors, "Erreurs dans la page (CSP, JavaScript) :\n" + "\n".join(errors)
+
+
+def shot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot as e2e/screenshots/<name>.png (the folder is not versioned)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")
+    path = SCREENSHOTS / f"{safe}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def check(page: Page, name: str) -> None:
+    """One step of a walkthrough: screenshot for people, then axe-core audit."""
+    shot(page, name)
+    axe_check(page)
