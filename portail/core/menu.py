@@ -18,9 +18,17 @@ def _partner_manager(user) -> bool:
     return conventions_visible_to(user).exists()
 
 
+def _access():
+    from portail.habilitations import access
+
+    return access
+
+
 ENTRIES: list[MenuEntry] = [
     MenuEntry("Accueil", "core:home", lambda user: True),
     MenuEntry("Consulter les conventions", "conventions:list", _partner_manager),
+    MenuEntry("Dialogue", "dialogue:mine", lambda user: _access().may_use_dialogue(user)),
+    MenuEntry("Messages des partenaires", "dialogue:inbox", lambda user: _access().may_answer_dialogue(user)),
     MenuEntry("Aide en ligne", "aide:index", lambda user: True),
 ]
 

@@ -329,3 +329,60 @@ def cafs_for_consultation(user, day: date | None = None) -> list:
     )
     cafs = {g.convention.caf_id: g.convention.caf for g in groups if g.pk in with_cdap}
     return sorted(cafs.values(), key=lambda caf: caf.name)
+
+
+# ---------------------------------------------------------------- Dialogue
+
+
+def dialogue_write_rights(user, caf_id: int) -> ConsultationRights:
+    """May the user write to this Caf about one of its dossiers? 404 without any consultation
+    right at that Caf (its dossiers are outside his scope), 403 when his roles there all forbid
+    Dialogue. Returns the rights, for the journal trace."""
+    rights = consultation_rights(user, caf_id)
+    if not rights.allowed:
+        raise Http404
+    if not rights.can_write_dialogue:
+        raise PermissionDenied
+    return rights
+
+
+def may_use_dialogue(user) -> bool:
+    """The partner's « Dialogue » menu: an open partner user with consultation rights somewhere."""
+    return _is_partner_actor(user) and bool(cafs_for_consultation(user))
+
+
+def may_answer_dialogue(user) -> bool:
+    """The Caf's « Messages des partenaires »: an open Caf agent."""
+    return user.is_authenticated and user.is_caf_agent and user.is_open
+
+
+def dialogue_messages_visible_to(user, *, caf_side: bool) -> QuerySet:
+    """Caf side: an agent's Caf's messages. Partner side: his own messages, at the Cafs where he
+    may still consult (losing the right hides them). Anyone else: nothing."""
+    from portail.dialogue.models import Message
+
+    if caf_side:
+        return Message.objects.filter(caf_id=user.caf_id) if may_answer_dialogue(user) else Message.objects.none()
+    if _is_partner_actor(user):
+        return Message.objects.filter(author=user, caf_id__in=[caf.pk for caf in cafs_for_consultation(user)])
+    return Message.objects.none()
+
+
+def access_dialogue_message(user, message_id, *, caf_side: bool):
+    """One message for the Caf's inbox (caf_side) or the partner's own list; 404 outside scope."""
+    from portail.dialogue.models import Message
+
+    if caf_side and not may_answer_dialogue(user):
+        raise Http404
+    if not caf_side and (not _is_partner_actor(user) or user.is_caf_agent):
+        raise Http404
+    try:
+        message = Message.objects.select_related("caf", "dossier", "author", "organisation").get(pk=int(message_id))
+    except (Message.DoesNotExist, TypeError, ValueError):
+        raise Http404
+    if caf_side:
+        if message.caf_id != user.caf_id:
+            raise Http404
+    elif message.author_id != user.pk or not consultation_rights(user, message.caf_id).allowed:
+        raise Http404
+    return message

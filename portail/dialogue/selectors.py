@@ -1,0 +1,47 @@
+"""Reads of Dialogue. Lists start from access.dialogue_messages_visible_to and fetch everything a
+row shows in a fixed number of queries, whatever the number of rows."""
+import re
+
+from django.db.models import Count, Max, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from portail.conventions.models import Caf
+from portail.dossiers.models import Dossier
+from portail.habilitations import access
+
+from .models import Answer, Message
+
+NUMBER = re.compile(r"^\d{7}$")
+
+
+def caf_by_code(code: str) -> Caf:
+    return get_object_or_404(Caf, code=code)
+
+
+def dossier_at(caf: Caf, number: str) -> Dossier:
+    """Call only after the access check on `caf`: a 404 here must not tell outsiders anything."""
+    if not NUMBER.match(number or ""):
+        raise Http404
+    return get_object_or_404(Dossier.objects.only("id", "caf_id", "number"), caf=caf, number=number)
+
+
+def _with_row_data(queryset: QuerySet) -> QuerySet:
+    return queryset.select_related("caf", "dossier", "author", "organisation").annotate(
+        answer_count=Count("answers"), last_answer_at=Max("answers__created_at")
+    ).only(
+        "id", "subject", "status", "created_at", "attachment_name", "caf__name", "caf__code",
+        "dossier__number", "author__first_name", "author__last_name", "author__username", "organisation__name",
+    )
+
+
+def partner_messages(user) -> QuerySet[Message]:
+    return _with_row_data(access.dialogue_messages_visible_to(user, caf_side=False)).order_by("-created_at", "-id")
+
+
+def inbox(user) -> QuerySet[Message]:
+    return _with_row_data(access.dialogue_messages_visible_to(user, caf_side=True)).order_by("-created_at", "-id")
+
+
+def answers_of(message: Message) -> list[Answer]:
+    return list(message.answers.select_related("author").order_by("created_at", "id"))

@@ -1,0 +1,126 @@
+"""Writes of Dialogue: send a message, open it, answer it, mark it done. Each owns its transaction;
+sending and answering are journaled (R9) before anything else is written."""
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.text import get_valid_filename
+
+from portail.core.clock import now
+from portail.core.errors import BusinessError
+from portail.journal.models import Action
+from portail.journal.services import journal_append
+
+from .models import Answer, Message, attachment_path
+
+
+def _dialogue_trace(rights) -> tuple[dict, tuple]:
+    """Journal details and the (role, group) of the first grant that allows Dialogue."""
+    writers = [(role, group) for role, group in rights.grants if role.can_write_dialogue]
+    codes = {role.code for role, _ in writers}
+    via = [v for v in rights.trace()["via"] if v["role"] in codes]
+    return {"via": via}, writers[0]
+
+
+def message_send(*, actor, rights, dossier, subject: str, body: str, attachment=None, ip: str | None = None) -> Message:
+    """`rights` come from access.dialogue_write_rights for the dossier's Caf."""
+    subject, body = subject.strip(), body.strip()
+    if not body:
+        raise BusinessError("Le message ne peut pas être vide.", field="body")
+    if not subject:
+        raise BusinessError("Indiquez l'objet de votre message.", field="subject")
+    if rights.caf_id != dossier.caf_id or not rights.can_write_dialogue:
+        raise BusinessError("Vous ne pouvez pas écrire à cette Caf.")
+    details, (role, group) = _dialogue_trace(rights)
+    storage = Message._meta.get_field("attachment").storage
+    # The file is stored first under a random name, and removed again if nothing is committed.
+    stored = storage.save(attachment_path(dossier, attachment.name), attachment) if attachment else ""
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                caf_id=dossier.caf_id,
+                dossier=dossier,
+                author=actor,
+                organisation_id=actor.organisation_id,
+                subject=subject,
+                body=body,
+                attachment=stored,
+                attachment_name=(get_valid_filename(attachment.name)[-120:] if attachment else ""),
+                attachment_size=attachment.size if attachment else 0,
+                created_at=now(),
+            )
+            journal_append(
+                action=Action.DIALOGUE_SENT,
+                actor=actor,
+                ip=ip,
+                caf=dossier.caf_id,
+                convention=group.convention_id,
+                group=group,
+                role=role,
+                dossier_number=dossier.number,
+                details={**details, "message": message.pk, "attachment": bool(attachment)},
+            )
+    except BaseException:
+        if stored:
+            storage.delete(stored)
+        raise
+    return message
+
+
+def message_open(*, actor, message: Message) -> Message:
+    """A Caf agent opens a new message: it becomes « lu »."""
+    if message.status == Message.Status.NEW:
+        with transaction.atomic():
+            updated = Message.objects.filter(pk=message.pk, status=Message.Status.NEW).update(
+                status=Message.Status.READ, read_at=now()
+            )
+        if updated:
+            message.status, message.read_at = Message.Status.READ, now()
+    return message
+
+
+def message_answer(*, actor, message: Message, body: str, ip: str | None = None) -> Answer:
+    body = body.strip()
+    if not body:
+        raise BusinessError("La réponse ne peut pas être vide.", field="body")
+    with transaction.atomic():
+        journal_append(
+            action=Action.DIALOGUE_ANSWERED,
+            actor=actor,
+            ip=ip,
+            caf=message.caf_id,
+            dossier_number=message.dossier.number,
+            target_user=message.author_id,
+            details={"message": message.pk, "organisation": message.organisation_id},
+        )
+        answer = Answer.objects.create(message=message, author=actor, body=body, created_at=now())
+        if message.status == Message.Status.NEW:
+            message.status, message.read_at = Message.Status.READ, now()
+            message.save(update_fields=["status", "read_at"])
+        author = message.author
+        transaction.on_commit(lambda: send_answer_notice(author, message))
+    return answer
+
+
+def message_mark_done(*, actor, message: Message) -> Message:
+    if message.status != Message.Status.DONE:
+        with transaction.atomic():
+            message.status, message.done_at, message.done_by = Message.Status.DONE, now(), actor
+            message.save(update_fields=["status", "done_at", "done_by"])
+    return message
+
+
+def send_answer_notice(author, message: Message) -> None:
+    """Tells the partner an answer is waiting on the portal: no answer text, no attachment, no
+    allocataire data in the e-mail, only a link that requires logging in."""
+    if not author.email:
+        return
+    link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("dialogue:detail", args=[message.pk])
+    context = {"author": author, "message": message, "link": link}
+    send_mail(
+        subject="Portail Partenaires — la Caf a répondu à votre message",
+        message=render_to_string("dialogue/email/answer_notice.txt", context),
+        from_email=None,
+        recipient_list=[author.email],
+    )

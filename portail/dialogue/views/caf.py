@@ -1,0 +1,91 @@
+"""Caf side: the inbox of the agent's Caf, open, answer, mark done."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from portail.core.errors import BusinessError, report_to_form
+from portail.core.requests import client_ip
+from portail.habilitations import access
+
+from .. import selectors, services
+from ..forms import AnswerForm, InboxFilter
+from ..models import Message
+from .common import attachment_response
+
+PAGE_SIZE = 25
+INBOX_TITLE = "Messages des partenaires"
+
+
+def _crumbs(*extra):
+    return [{"title": INBOX_TITLE, "url": reverse("dialogue:inbox")}, *extra]
+
+
+def _message_page(request, message, form, status=200):
+    context = {
+        "title": message.subject,
+        "message": message,
+        "answers": selectors.answers_of(message),
+        "form": form,
+        "breadcrumb": _crumbs({"title": "Message"}),
+    }
+    return render(request, "dialogue/caf_detail.html", context, status=status)
+
+
+@login_required
+def inbox(request):
+    if not access.may_answer_dialogue(request.user):
+        raise Http404
+    filterset = InboxFilter(request.GET or None, queryset=selectors.inbox(request.user))
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    status = filterset.form.cleaned_data.get("status", "") if filterset.form.is_valid() else ""
+    context = {
+        "title": INBOX_TITLE,
+        "filter": filterset,
+        "page": page,
+        "status": status,
+        "status_label": Message.Status(status).label if status else "",
+        "breadcrumb": [{"title": INBOX_TITLE}],
+    }
+    return render(request, "dialogue/inbox.html", context)
+
+
+@login_required
+def inbox_detail(request, pk: int):
+    message = access.access_dialogue_message(request.user, pk, caf_side=True)
+    services.message_open(actor=request.user, message=message)
+    return _message_page(request, message, AnswerForm())
+
+
+@login_required
+@require_POST
+def answer(request, pk: int):
+    message = access.access_dialogue_message(request.user, pk, caf_side=True)
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.message_answer(actor=request.user, message=message, body=form.cleaned_data["body"],
+                                    ip=client_ip(request))
+        except BusinessError as error:
+            report_to_form(form, error)
+        else:
+            messages.success(request, "Votre réponse a été enregistrée ; le partenaire est prévenu par courriel.")
+            return redirect("dialogue:inbox_detail", message.pk)
+    return _message_page(request, message, form, status=400)
+
+
+@login_required
+@require_POST
+def mark_done(request, pk: int):
+    message = access.access_dialogue_message(request.user, pk, caf_side=True)
+    services.message_mark_done(actor=request.user, message=message)
+    messages.success(request, "Le message est marqué comme traité.")
+    return redirect("dialogue:inbox_detail", message.pk)
+
+
+@login_required
+def attachment(request, pk: int):
+    return attachment_response(access.access_dialogue_message(request.user, pk, caf_side=True))
