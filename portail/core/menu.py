@@ -27,6 +27,7 @@ def _access():
 ENTRIES: list[MenuEntry] = [
     MenuEntry("Accueil", "core:home", lambda user: True),
     MenuEntry("Consulter les conventions", "conventions:list", _partner_manager),
+    MenuEntry("Consulter Dossiers", "dossiers:search", lambda user: bool(_access().cafs_for_consultation(user))),
     MenuEntry("Dialogue", "dialogue:mine", lambda user: _access().may_use_dialogue(user)),
     MenuEntry("Messages des partenaires", "dialogue:inbox", lambda user: _access().may_answer_dialogue(user)),
     MenuEntry("Aide en ligne", "aide:index", lambda user: True),

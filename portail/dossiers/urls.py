@@ -1,4 +1,14 @@
 from django.urls import path
 
+from .views import attestation, dossier, search
+
 app_name = "dossiers"
-urlpatterns: list = []
+urlpatterns = [
+    path("", search.search, name="search"),
+    path("attestations/", search.attestation_requests, name="attestation_requests"),
+    path("<str:caf_code>/<str:number>/", dossier.open_dossier, name="open"),
+    path("<str:caf_code>/<str:number>/attestation/", attestation.attestation, name="attestation"),
+    path("<str:caf_code>/<str:number>/attestation/pdf/", attestation.attestation_pdf, name="attestation_pdf"),
+    path("<str:caf_code>/<str:number>/attestation/courrier/", attestation.attestation_post, name="attestation_post"),
+    path("<str:caf_code>/<str:number>/<str:tab>/", dossier.tab, name="tab"),
+]

@@ -1,0 +1,188 @@
+"""Reads for the dossier pages: each tab in a fixed number of indexed queries, whatever the file's size."""
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from portail.conventions.models import Caf
+
+from .models import (
+    AttestationRequest,
+    Benefit,
+    Debt,
+    Dossier,
+    FamilyMember,
+    Housing,
+    Letter,
+    Payment,
+    Resource,
+    Right,
+    RsaInfo,
+)
+
+HOUSING_BENEFITS = (Benefit.APL, Benefit.ALS, Benefit.ALF)
+
+
+def caf_by_code(code: str) -> Caf | None:
+    return Caf.objects.filter(code=code).first()
+
+
+def dossier_by_number(caf: Caf, number: str) -> Dossier | None:
+    """The (caf, number) unique index: one query."""
+    return Dossier.objects.filter(caf=caf, number=number).select_related("caf").first()
+
+
+def _housing(dossier: Dossier) -> Housing | None:
+    return Housing.objects.filter(dossier=dossier).first()
+
+
+def _open_rights(dossier: Dossier) -> list[Right]:
+    return list(Right.objects.filter(dossier=dossier, status=Right.Status.OPEN).order_by("benefit"))
+
+
+@dataclass
+class PaymentGrid:
+    """Payments pivoted: one row per month, one column per benefit."""
+
+    benefits: list[tuple[str, str]]
+    rows: list[dict]
+    totals: dict[str, Decimal]
+    grand_total: Decimal
+
+
+def payment_grid(payments: list[Payment]) -> PaymentGrid:
+    labels = dict(Benefit.choices)
+    benefits = sorted({p.benefit for p in payments})
+    by_month: dict = defaultdict(dict)
+    for p in payments:
+        by_month[p.month][p.benefit] = p
+    rows = []
+    for month in sorted(by_month, reverse=True):
+        cells = by_month[month]
+        rows.append({
+            "month": month,
+            "cells": [cells.get(b) for b in benefits],
+            "total": sum((c.amount for c in cells.values()), Decimal("0")),
+            "to_landlord": any(c.payee == "bailleur" for c in cells.values()),
+        })
+    totals = {b: sum((p.amount for p in payments if p.benefit == b), Decimal("0")) for b in benefits}
+    return PaymentGrid(
+        benefits=[(b, labels.get(b, b)) for b in benefits],
+        rows=rows,
+        totals=totals,
+        grand_total=sum(totals.values(), Decimal("0")),
+    )
+
+
+def tab_synthese(dossier: Dossier) -> dict:
+    rights = _open_rights(dossier)
+    last_month = Payment.objects.filter(dossier=dossier).order_by("-month").values_list("month", flat=True).first()
+    last_payments = list(Payment.objects.filter(dossier=dossier, month=last_month)) if last_month else []
+    debts = Debt.objects.filter(dossier=dossier).aggregate(
+        remaining=Sum("remaining", filter=~Q(status=Debt.Status.SETTLED)),
+        ongoing=Count("id", filter=~Q(status=Debt.Status.SETTLED)),
+    )
+    people = FamilyMember.objects.filter(dossier=dossier).aggregate(
+        total=Count("id"), children=Count("id", filter=Q(relationship=FamilyMember.Relationship.CHILD, dependent=True))
+    )
+    return {
+        "rights": rights,
+        "monthly_total": sum((r.monthly_amount for r in rights if r.benefit != Benefit.ARS), Decimal("0")),
+        "last_month": last_month,
+        "last_payments": last_payments,
+        "last_total": sum((p.amount for p in last_payments), Decimal("0")),
+        "debt_remaining": debts["remaining"] or Decimal("0"),
+        "debt_count": debts["ongoing"],
+        "people": people["total"],
+        "children": people["children"],
+        "housing": _housing(dossier),
+    }
+
+
+def tab_resume(dossier: Dossier) -> dict:
+    return {
+        "housing": _housing(dossier),
+        "members": list(FamilyMember.objects.filter(dossier=dossier).order_by("position")),
+        "rights": _open_rights(dossier),
+        "letters": list(Letter.objects.filter(dossier=dossier).order_by("-sent_on")[:3]),
+    }
+
+
+def tab_paiements(dossier: Dossier) -> dict:
+    payments = list(Payment.objects.filter(dossier=dossier).order_by("-month", "benefit"))
+    return {"grid": payment_grid(payments), "payments": payments}
+
+
+def tab_droits(dossier: Dossier) -> dict:
+    rights = list(Right.objects.filter(dossier=dossier).order_by("status", "benefit", "-start_date"))
+    return {
+        "open_rights": [r for r in rights if r.status == Right.Status.OPEN],
+        "other_rights": [r for r in rights if r.status != Right.Status.OPEN],
+    }
+
+
+def tab_famille(dossier: Dossier) -> dict:
+    return {"members": list(FamilyMember.objects.filter(dossier=dossier).order_by("position"))}
+
+
+def tab_ressources(dossier: Dossier) -> dict:
+    resources = list(Resource.objects.filter(dossier=dossier).order_by("scope", "-period_start", "person", "kind"))
+    return {
+        "annual": [r for r in resources if r.scope == Resource.Scope.ANNUAL],
+        "quarterly": [r for r in resources if r.scope == Resource.Scope.QUARTERLY],
+    }
+
+
+def tab_rsa(dossier: Dossier) -> dict:
+    rsa = RsaInfo.objects.filter(dossier=dossier).first()
+    payments = list(Payment.objects.filter(dossier=dossier, benefit=Benefit.RSA).order_by("-month")[:12])
+    return {"rsa": rsa, "rsa_payments": payments}
+
+
+def tab_courriers(dossier: Dossier) -> dict:
+    return {"letters": list(Letter.objects.filter(dossier=dossier).order_by("-sent_on"))}
+
+
+def tab_logement(dossier: Dossier) -> dict:
+    rights = list(Right.objects.filter(dossier=dossier, benefit__in=HOUSING_BENEFITS).order_by("-start_date"))
+    return {"housing": _housing(dossier), "housing_rights": rights}
+
+
+def tab_creances(dossier: Dossier) -> dict:
+    debts = list(Debt.objects.filter(dossier=dossier).order_by("-created_on"))
+    return {
+        "debts": debts,
+        "remaining_total": sum((d.remaining for d in debts if d.status != Debt.Status.SETTLED), Decimal("0")),
+    }
+
+
+TAB_READERS = {
+    "synthese": tab_synthese,
+    "resume": tab_resume,
+    "paiements": tab_paiements,
+    "droits": tab_droits,
+    "famille": tab_famille,
+    "ressources": tab_ressources,
+    "rsa": tab_rsa,
+    "courriers": tab_courriers,
+    "logement": tab_logement,
+    "creances": tab_creances,
+}
+
+
+def tab_data(dossier: Dossier, tab: str) -> dict:
+    return TAB_READERS[tab](dossier)
+
+
+def attestation_payments(dossier: Dossier) -> list[Payment]:
+    return list(Payment.objects.filter(dossier=dossier).order_by("month", "benefit"))
+
+
+def attestation_requests_of(user) -> list[AttestationRequest]:
+    """« Attestations envoyées par courrier »: the requests the user made himself."""
+    return list(
+        AttestationRequest.objects.filter(requested_by=user)
+        .select_related("dossier", "dossier__caf")
+        .order_by("-requested_at")[:200]
+    )

@@ -1,0 +1,185 @@
+"""Consultation of a dossier (R8) and its journal (R9).
+
+Every function here writes its journal entry first; refusals are journaled too and then
+raised as `Refused`. If the journal cannot be written, `JournalUnavailable` is raised and
+nothing of the file is handed back.
+"""
+import re
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from portail.conventions.models import TAB_ORDER
+from portail.core.clock import now
+from portail.habilitations.access import ConsultationRights, consultation_rights
+from portail.journal.models import Action
+from portail.journal.services import journal_append
+
+from . import selectors
+from .models import AttestationRequest, Dossier
+
+NUMBER_RE = re.compile(r"^\d{7}$")
+
+
+class JournalUnavailable(Exception):
+    """The journal could not be written: the data must not be shown."""
+
+
+class Refused(Exception):
+    """A consultation refused for a reason the user is told (and the journal keeps)."""
+
+    def __init__(self, message: str, *, reason: str, status: int = 403, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
+        self.status = status
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Consultation:
+    dossier: Dossier
+    rights: ConsultationRights
+
+    @property
+    def conventions(self) -> list:
+        seen = {}
+        for _, group in self.rights.grants:
+            seen.setdefault(group.convention_id, group.convention)
+        return list(seen.values())
+
+
+def _journal(**entry) -> None:
+    try:
+        journal_append(**entry)
+    except Exception as exc:  # any failure of the journal means no data leaves
+        raise JournalUnavailable from exc
+
+
+def _first_grant(rights: ConsultationRights, tab: str | None = None) -> dict:
+    grants = rights.grants_for_tab(tab) if tab else list(rights.grants)
+    if not grants:
+        return {}
+    role, group = grants[0]
+    return {"convention": group.convention_id, "group": group, "role": role}
+
+
+def _refuse(*, actor, ip, caf, number, reason: str, message: str, status: int = 403, field=None, tab=None, rights=None):
+    details = {"reason": reason}
+    if tab:
+        details["tab"] = tab
+    if rights is not None:
+        details.update(rights.trace())
+    with transaction.atomic():
+        _journal(action=Action.DOSSIER_REFUSED, actor=actor, ip=ip, caf=caf, dossier_number=number, details=details)
+    raise Refused(message, reason=reason, status=status, field=field)
+
+
+def _open(*, actor, ip, caf_code: str, number: str) -> Consultation:
+    """Caf, rights, then the file; refusals journaled. The caller journals the success."""
+    caf = selectors.caf_by_code(caf_code)
+    if caf is None:
+        _refuse(actor=actor, ip=ip, caf=None, number=(number or "")[:20], reason="unknown_caf", status=404,
+                field="caf", message="Cette Caf n'existe pas.")
+    if not NUMBER_RE.match(number or ""):
+        _refuse(actor=actor, ip=ip, caf=caf, number=(number or "")[:20], reason="bad_number", field="number",
+                status=404, message="Le numéro allocataire comporte exactement 7 chiffres.")
+    rights = consultation_rights(actor, caf.pk)
+    if not rights.allowed:
+        _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="no_right", field="caf",
+                message=f"Vous n'avez aucun droit de consultation des dossiers de la {caf.name}.")
+    dossier = selectors.dossier_by_number(caf, number)
+    if dossier is None:
+        _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="unknown_number", field="number", status=404,
+                rights=rights, message=f"Aucun dossier ne porte le numéro allocataire {number} à la {caf.name}.")
+    return Consultation(dossier, rights)
+
+
+def dossier_consult(*, actor, ip, caf_code: str, number: str) -> Consultation:
+    """« Consulter »: one journal entry for the consultation itself."""
+    consultation = _open(actor=actor, ip=ip, caf_code=caf_code, number=number)
+    caf = consultation.dossier.caf
+    rights = consultation.rights
+    if not rights.tabs:
+        _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="no_tab", rights=rights,
+                message="Vos rôles ne donnent accès à aucun onglet des dossiers de cette Caf.")
+    with transaction.atomic():
+        _journal(action=Action.DOSSIER_CONSULTED, actor=actor, ip=ip, caf=caf, dossier_number=number,
+                 details=rights.trace(), **_first_grant(rights))
+    return consultation
+
+
+def dossier_tab_open(*, actor, ip, caf_code: str, number: str, tab: str) -> tuple[Consultation, dict]:
+    """One tab: rights, journal entry, then (and only then) the tab's data."""
+    consultation = _open(actor=actor, ip=ip, caf_code=caf_code, number=number)
+    caf = consultation.dossier.caf
+    rights = consultation.rights
+    if tab not in TAB_ORDER:
+        _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="unknown_tab", tab=tab[:30], status=404,
+                message="Cet onglet n'existe pas.")
+    if tab not in rights.tabs:
+        _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="tab_not_allowed", tab=tab, rights=rights,
+                message="Vos rôles ne donnent pas accès à cet onglet du dossier.")
+    with transaction.atomic():
+        _journal(action=Action.TAB_OPENED, actor=actor, ip=ip, caf=caf, dossier_number=number,
+                 details={"tab": tab, **rights.trace(tab)}, **_first_grant(rights, tab))
+        data = selectors.tab_data(consultation.dossier, tab)
+    return consultation, data
+
+
+def dossier_for_attestation(*, actor, ip, caf_code: str, number: str) -> Consultation:
+    """The « Attestation » page (identity and the two actions): journaled as a consultation of that page."""
+    consultation = _open(actor=actor, ip=ip, caf_code=caf_code, number=number)
+    caf, rights = consultation.dossier.caf, consultation.rights
+    if not (rights.can_print_attestation or rights.can_post_attestation):
+        _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="attestation_not_allowed", rights=rights,
+                message="Vos rôles ne permettent ni d'éditer ni de faire envoyer une attestation.")
+    with transaction.atomic():
+        _journal(action=Action.DOSSIER_CONSULTED, actor=actor, ip=ip, caf=caf, dossier_number=number,
+                 details={"page": "attestation", **rights.trace()}, **_first_grant(rights))
+    return consultation
+
+
+def attestation_print(*, actor, ip, caf_code: str, number: str) -> tuple[Consultation, bytes, str]:
+    """The attestation de paiement as a PDF: journaled, then made."""
+    from .attestation import attestation_reference, render_attestation_pdf
+
+    consultation = _open(actor=actor, ip=ip, caf_code=caf_code, number=number)
+    caf = consultation.dossier.caf
+    if not consultation.rights.can_print_attestation:
+        _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="attestation_not_allowed",
+                rights=consultation.rights, message="Vos rôles ne permettent pas d'éditer une attestation.")
+    issued_at = now()
+    payments = selectors.attestation_payments(consultation.dossier)
+    reference = attestation_reference(consultation.dossier, issued_at, payments)
+    with transaction.atomic():
+        _journal(action=Action.ATTESTATION_PRINTED, actor=actor, ip=ip, caf=caf, dossier_number=number,
+                 details={"reference": reference, **consultation.rights.trace()}, **_first_grant(consultation.rights))
+        pdf = render_attestation_pdf(consultation.dossier, payments=payments, issued_at=issued_at, reference=reference)
+    return consultation, pdf, reference
+
+
+def attestation_post(*, actor, ip, caf_code: str, number: str) -> AttestationRequest:
+    """« Envoyer par courrier »: a postal request to the Caf, status « demandée »."""
+    from .attestation import attestation_reference
+
+    consultation = _open(actor=actor, ip=ip, caf_code=caf_code, number=number)
+    caf = consultation.dossier.caf
+    if not consultation.rights.can_post_attestation:
+        _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="attestation_post_not_allowed",
+                rights=consultation.rights, message="Vos rôles ne permettent pas de demander l'envoi d'une attestation.")
+    requested_at = now()
+    reference = attestation_reference(consultation.dossier, requested_at, [])
+    with transaction.atomic():
+        _journal(action=Action.ATTESTATION_POSTED, actor=actor, ip=ip, caf=caf, dossier_number=number,
+                 details={"reference": reference, **consultation.rights.trace()}, **_first_grant(consultation.rights))
+        return AttestationRequest.objects.create(
+            dossier=consultation.dossier, requested_by=actor, requested_at=requested_at, reference=reference
+        )
+
+
+def attestation_request_mark_sent(*, request: AttestationRequest, sent_on) -> AttestationRequest:
+    """The Caf sent the letter (back-office step; also used by the demo)."""
+    AttestationRequest.objects.filter(pk=request.pk).update(status=AttestationRequest.Status.SENT, sent_on=sent_on)
+    request.refresh_from_db()
+    return request
