@@ -3,6 +3,7 @@ from datetime import date
 
 from portail.accounts.models import User
 from portail.conventions.models import Caf, Convention, Organisation, Role, Service, Tab
+from portail.dossiers.demo import demo_dossier_numbers, load_demo_dossiers  # noqa: F401 (demo_dossier_numbers: README)
 from portail.habilitations.models import Group, GroupRole, Membership
 
 DEMO_PASSWORD = "Portail-Demo-2026!"
@@ -118,6 +119,8 @@ def load_demo(out=None) -> list[tuple[str, str]]:
     gironde = _group(conv2, "SOCIAL", "Service social", roles=[roles["T1"]])
     for user, group in ((social, top), (social, gironde), (agent, sub), (resp, sub), (sibling, reception)):
         Membership.objects.get_or_create(user=user, group=group)
+
+    load_demo_dossiers([caf1, caf2])
 
     return [
         ("DEMO0001", "Claire Martin, administratrice de « Convention 1 » et « Convention 2 » (Conseil départemental 1)"),

@@ -4,7 +4,7 @@ from datetime import date
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from portail.core.demo import DEMO_PASSWORD, load_demo
+from portail.core.demo import DEMO_PASSWORD, demo_dossier_numbers, load_demo
 
 
 class Command(BaseCommand):
@@ -17,3 +17,7 @@ class Command(BaseCommand):
         self.stdout.write("Comptes de démonstration (mot de passe commun : %s)" % DEMO_PASSWORD)
         for username, who in logins:
             self.stdout.write(f"  {username}  {who}")
+        self.stdout.write("")
+        self.stdout.write("Numéros allocataires à essayer (« Consulter Dossiers ») :")
+        for caf_code, caf_name, number, what in demo_dossier_numbers():
+            self.stdout.write(f"  {caf_name} ({caf_code})  {number}  {what}")
