@@ -25,6 +25,8 @@ HOUSING_BENEFITS = (Benefit.APL, Benefit.ALS, Benefit.ALF)
 
 
 def caf_by_code(code: str) -> Caf | None:
+    if not (code and len(code) <= 3 and code.isascii() and code.isalnum()):
+        return None  # a forged code never reaches the database
     return Caf.objects.filter(code=code).first()
 
 

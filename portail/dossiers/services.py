@@ -64,10 +64,16 @@ def _first_grant(rights: ConsultationRights, tab: str | None = None) -> dict:
     return {"convention": group.convention_id, "group": group, "role": role}
 
 
+def _printable(value: str, length: int) -> str:
+    """Forged URL parts go to the journal as they came, minus what a database cannot store (NUL, controls)."""
+    return "".join(ch for ch in (value or "") if ch.isprintable())[:length]
+
+
 def _refuse(*, actor, ip, caf, number, reason: str, message: str, status: int = 403, field=None, tab=None, rights=None):
     details = {"reason": reason}
+    number = _printable(number, 20)
     if tab:
-        details["tab"] = tab
+        details["tab"] = _printable(tab, 30)
     if rights is not None:
         details.update(rights.trace())
     with transaction.atomic():
@@ -79,10 +85,10 @@ def _open(*, actor, ip, caf_code: str, number: str) -> Consultation:
     """Caf, rights, then the file; refusals journaled. The caller journals the success."""
     caf = selectors.caf_by_code(caf_code)
     if caf is None:
-        _refuse(actor=actor, ip=ip, caf=None, number=(number or "")[:20], reason="unknown_caf", status=404,
+        _refuse(actor=actor, ip=ip, caf=None, number=number, reason="unknown_caf", status=404,
                 field="caf", message="Cette Caf n'existe pas.")
-    if not NUMBER_RE.match(number or ""):
-        _refuse(actor=actor, ip=ip, caf=caf, number=(number or "")[:20], reason="bad_number", field="number",
+    if not NUMBER_RE.fullmatch(number or ""):
+        _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="bad_number", field="number",
                 status=404, message="Le numéro allocataire comporte exactement 7 chiffres.")
     rights = consultation_rights(actor, caf.pk)
     if not rights.allowed:
@@ -115,7 +121,7 @@ def dossier_tab_open(*, actor, ip, caf_code: str, number: str, tab: str) -> tupl
     caf = consultation.dossier.caf
     rights = consultation.rights
     if tab not in TAB_ORDER:
-        _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="unknown_tab", tab=tab[:30], status=404,
+        _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="unknown_tab", tab=tab, status=404,
                 message="Cet onglet n'existe pas.")
     if tab not in rights.tabs:
         _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="tab_not_allowed", tab=tab, rights=rights,

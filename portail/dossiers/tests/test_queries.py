@@ -1,0 +1,38 @@
+"""Each tab costs the same number of queries whatever the file's size (no N+1)."""
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from portail.conventions.models import TAB_ORDER
+
+from .conftest import make_dossier
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("tab", TAB_ORDER)
+def test_tab_query_count_does_not_grow_with_the_file(login_as, t1_user, caf, tab_url, tab,
+                                                     django_assert_max_num_queries):
+    client = login_as(t1_user)
+    small = make_dossier(caf, "1000001", size=1)
+    large = make_dossier(caf, "1000002", size=30)
+    client.get(tab_url(small, tab))  # warm caches (session, content types)
+    small_count = count_queries(client, tab_url(small, tab))
+    large_count = count_queries(client, tab_url(large, tab))
+    assert large_count == small_count
+    with django_assert_max_num_queries(30):
+        client.get(tab_url(large, tab))
+
+
+def test_large_file_tabs_show_every_row(login_as, t1_user, caf, tab_url):
+    client = login_as(t1_user)
+    large = make_dossier(caf, "1000003", size=30)
+    assert len(re.findall(r"<td>Courrier \d+</td>", client.get(tab_url(large, "courriers")).content.decode())) == 30
+    assert len(re.findall(r"<td>Enfant\d+</td>", client.get(tab_url(large, "famille")).content.decode())) == 30
