@@ -57,7 +57,7 @@ class GroupForm(PortalForm):
         data = super().clean()
         if "parent" in self.fields:
             wants_parent = data.get("is_subgroup") or self.must_be_subgroup
-            if wants_parent and not data.get("parent"):
+            if wants_parent and not data.get("parent") and "parent" not in self.errors:
                 self.add_error("parent", "Choisissez le groupe parent du sous-groupe.")
             if not wants_parent:
                 data["parent"] = None

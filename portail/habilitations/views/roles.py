@@ -72,6 +72,10 @@ def group_roles(request, convention, group_id):
                 actor=request.user, group=group, service=service, roles=draft, ip=client_ip(request)
             )
         except BusinessError as error:
+            # The draft was refused as a whole (e.g. the parent lost a role meanwhile): show why, next to
+            # the profile choice; the form was not posted on this step, so bind it to nothing first.
+            assign_form = AssignRoleForm({}, roles=Role.objects.filter(pk__in=catalogue))
+            assign_form.is_valid()
             assign_form.add_error("role", error.text)
         else:
             pending = [r.code for r in added if r.requires_caf_validation]
