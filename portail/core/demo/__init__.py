@@ -3,6 +3,7 @@ from datetime import date
 
 from portail.accounts.models import User
 from portail.conventions.models import Caf, Convention, Organisation, Role, Service, Tab
+from portail.dialogue.demo import load_demo_messages
 from portail.dossiers.demo import demo_dossier_numbers, load_demo_dossiers  # noqa: F401 (demo_dossier_numbers: README)
 from portail.habilitations.models import Group, GroupRole, Membership
 
@@ -121,6 +122,7 @@ def load_demo(out=None) -> list[tuple[str, str]]:
         Membership.objects.get_or_create(user=user, group=group)
 
     load_demo_dossiers([caf1, caf2])
+    load_demo_messages()
 
     return [
         ("DEMO0001", "Claire Martin, administratrice de « Convention 1 » et « Convention 2 » (Conseil départemental 1)"),
