@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import Benefit, Dossier, Payee, Payment
+from .selectors import housing_of
 
 
 def attestation_reference(dossier: Dossier, issued_at, payments: list[Payment]) -> str:
@@ -37,6 +38,7 @@ def attestation_context(dossier: Dossier, *, payments: list[Payment], issued_at,
     return {
         "dossier": dossier,
         "caf": dossier.caf,
+        "housing": housing_of(dossier),
         "rows": rows,
         "grand_total": sum((r["total"] for r in rows), Decimal("0")),
         "period_start": payments[0].month if payments else None,

@@ -319,7 +319,9 @@ def build_dossier(*, caf: Caf, number: str, r: random.Random, pools: Pools, ref:
                 landlord=landlord, third_party_payment=third_party and housing_paid, moved_in_on=moved_in)
 
     # Rights and the last twelve months of payments.
-    first_month = _month_start(ref, 12)
+    last_paid = _month_start(ref, 1)
+    # The right's amount is the current quarter's; earlier quarters differ a little.
+    quarter_factors: dict[tuple[int, int], float] = {(last_paid.year, (last_paid.month - 1) // 3): 1.0}
     for benefit, monthly in amounts.items():
         start = max(opened_on, _years_ago(ref, r.uniform(0, 6), r))
         if benefit == Benefit.PAJE:
@@ -341,8 +343,9 @@ def build_dossier(*, caf: Caf, number: str, r: random.Random, pools: Pools, ref:
             if month < _month_start(start, 0):
                 continue
             factor = 1.0
-            if quarterly:
-                factor = 1 + ((month.month - 1) // 3 - 1.5) * r.uniform(0, 0.04)
+            if quarterly:  # RSA and prime d'activité are reviewed each quarter, constant within it
+                quarter = (month.year, (month.month - 1) // 3)
+                factor = quarter_factors.setdefault(quarter, r.uniform(0.94, 1.06))
             paid = _month_start(month, -1).replace(day=5)
             add(Payment, month=month, benefit=benefit, amount=rules.money(monthly * factor),
                         payee=payee, paid_on=paid)

@@ -35,7 +35,7 @@ def dossier_by_number(caf: Caf, number: str) -> Dossier | None:
     return Dossier.objects.filter(caf=caf, number=number).select_related("caf").first()
 
 
-def _housing(dossier: Dossier) -> Housing | None:
+def housing_of(dossier: Dossier) -> Housing | None:
     return Housing.objects.filter(dossier=dossier).first()
 
 
@@ -98,13 +98,13 @@ def tab_synthese(dossier: Dossier) -> dict:
         "debt_count": debts["ongoing"],
         "people": people["total"],
         "children": people["children"],
-        "housing": _housing(dossier),
+        "housing": housing_of(dossier),
     }
 
 
 def tab_resume(dossier: Dossier) -> dict:
     return {
-        "housing": _housing(dossier),
+        "housing": housing_of(dossier),
         "members": list(FamilyMember.objects.filter(dossier=dossier).order_by("position")),
         "rights": _open_rights(dossier),
         "letters": list(Letter.objects.filter(dossier=dossier).order_by("-sent_on")[:3]),
@@ -148,7 +148,7 @@ def tab_courriers(dossier: Dossier) -> dict:
 
 def tab_logement(dossier: Dossier) -> dict:
     rights = list(Right.objects.filter(dossier=dossier, benefit__in=HOUSING_BENEFITS).order_by("-start_date"))
-    return {"housing": _housing(dossier), "housing_rights": rights}
+    return {"housing": housing_of(dossier), "housing_rights": rights}
 
 
 def tab_creances(dossier: Dossier) -> dict:

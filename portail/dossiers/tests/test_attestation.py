@@ -30,6 +30,7 @@ def test_t1_gets_the_pdf_with_names_and_amounts(login_as, t1_user, caf, journal)
     assert "Attestation de paiement" in text
     assert "Mme Chloé MARTIN" in text
     assert "Numéro allocataire : 2345678" in text
+    assert "12 rue des Lilas, 33000 Bordeaux" in text
     assert caf.name in text
     assert "Quotient familial : 612 €" in text
     assert "445,56 €" in text  # AF: 3 × 148,52
