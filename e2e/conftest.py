@@ -27,6 +27,13 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-dev-shm-usage"]
 TIMEOUT_MS = 15_000
+CSP_PREFIX = "CSP violation"
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  const target = e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 200) : String(e.target);
+  console.error(`%s: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} from ${e.sourceFile}:${e.lineNumber} on ${target}`);
+});
+""" % CSP_PREFIX
 
 
 def pytest_collection_modifyitems(config, items):
@@ -52,12 +59,14 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
+    # Say which element and which file broke the Content Security Policy (the console message does not).
+    context.add_init_script(CSP_REPORTER)
     page = context.new_page()
     page.portal_errors = []
 
     def on_console(message):
-        if message.type == "error" and "Content Security Policy" in message.text:
-            page.portal_errors.append(f"CSP : {message.text}")
+        if message.type == "error" and message.text.startswith(CSP_PREFIX):
+            page.portal_errors.append(f"{message.text} (page {page.url})")
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: page.portal_errors.append(f"JavaScript : {error}"))
@@ -68,6 +77,10 @@ def page(browser, live_server):
 @pytest.fixture
 def demo(transactional_db):
     """The demo data (conventions, groups, roles, demo logins), in the live server's database."""
+    from django.core import mail
+
     from portail.core.demo import load_demo
 
-    return load_demo()
+    logins = load_demo()
+    mail.outbox.clear()  # the walkthrough starts with an empty mailbox
+    return logins

@@ -19,12 +19,35 @@ AXE_OPTIONS = {"resultTypes": ["violations"]}
 
 _axe = Axe()
 
-__all__ = ["DEMO_PASSWORD", "axe_check", "check", "expect", "login", "logout", "shot", "url"]
+__all__ = ["DEMO_PASSWORD", "axe_check", "check", "expect", "field", "login", "tick", "logout", "menu", "row", "shot", "url"]
 
 
 def url(name: str, *args, **kwargs) -> str:
     """Path of a named URL; the page's context has the live server as base URL."""
     return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def field(page: Page, label: str):
+    """The form control whose label starts with `label` (labels also carry their hint text)."""
+    return page.get_by_label(re.compile(r"^\s*" + re.escape(label), re.IGNORECASE))
+
+
+def tick(page: Page, label: str) -> None:
+    """Check a DSFR checkbox or radio button by clicking its label, as a person does (the input is drawn over)."""
+    control = field(page, label)
+    page.locator(f'label[for="{control.get_attribute("id")}"]').click()
+    expect(control).to_be_checked()
+
+
+def menu(page: Page, label: str) -> None:
+    """Click an entry of the left menu (« Dans le menu de gauche, cliquez sur … »)."""
+    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name=label, exact=True).click()
+
+
+def row(page: Page, text: str, *, table=None):
+    """The table row with a cell reading exactly `text`."""
+    scope = table or page
+    return scope.get_by_role("row").filter(has=page.get_by_role("cell", name=text, exact=True))
 
 
 def login(page: Page, username: str, password: str = DEMO_PASSWORD, *, expect_success: bool = True) -> None:
