@@ -25,9 +25,6 @@ from .conftest import ACTORS, Place, World, snapshot
 
 LOGIN, FORM = "login", "form"
 
-# Columns, in the order of ACTORS (anonymous is always LOGIN).
-A, P, S, O, U, C, X, Y = ACTORS[:8]
-
 
 @dataclass(frozen=True)
 class Case:
@@ -35,7 +32,7 @@ class Case:
     method: str
     url: Callable[[World, Place], str]
     data: Callable[[World, Place], dict] | None
-    inside: tuple  # expected for A, P, S, O, U, C, X, Y inside scope
+    inside: tuple  # expected inside scope, one per actor in the order of ACTORS (anonymous excluded: LOGIN)
     check: Callable[[World, Place, User], None] | None = None  # what an allowed write must have done
     journal: tuple[Action, int] | None = None  # journal action written (and how many entries)
 

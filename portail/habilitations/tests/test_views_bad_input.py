@@ -8,10 +8,14 @@ from django.urls import reverse
 
 from portail.core.testing import factories as f
 from portail.habilitations.models import Group, GroupRole, Membership
+from portail.journal.models import Action, JournalEntry
 
 from .conftest import field_errors, page_text, snapshot
 
 CEILING = "un sous-groupe ne peut pas avoir d'autres rôles que ceux possédés par son parent direct"
+DATE_ORDER = "La date de clôture ne peut pas précéder la date d'ouverture."
+AFTER_CONVENTION = "La date de clôture ne peut pas dépasser celle de la convention (31/12/2030)."
+INVALID_CHOICE = "Sélectionnez un choix valide. Ce choix ne fait pas partie de ceux disponibles."
 
 
 @pytest.fixture
@@ -56,16 +60,17 @@ def _refused(response, field: str, message: str, before: dict) -> None:
         ({"phone": "05 56 00 00 00", "phone_confirm": "05 56 00 00 01"}, "phone_confirm",
          "Les deux numéros de téléphone ne sont pas identiques."),
         ({"phone": "05 56 00 00 00"}, "phone_confirm", "Les deux numéros de téléphone ne sont pas identiques."),
-        ({"phone": "pas un numéro", "phone_confirm": "pas un numéro"}, "phone", "Saisissez un numéro de téléphone valide"),
+        ({"phone": "pas un numéro", "phone_confirm": "pas un numéro"}, "phone",
+         "Saisissez un numéro de téléphone valide"),
         ({"email": "lucie", "email_confirm": "lucie"}, "email", "Saisissez une adresse mail valide."),
-        ({"closing_date": "2023-12-31"}, "closing_date", "La date de clôture ne peut pas précéder la date d'ouverture."),
+        ({"closing_date": "2023-12-31"}, "closing_date", DATE_ORDER),
         ({"opening_date": "31/02/2024"}, "opening_date", "Saisissez une date valide"),
         ({"last_name": ""}, "last_name", "Ce champ est obligatoire."),
         ({"work_mode": "astronaute"}, "work_mode", "Sélectionnez un choix valide"),
     ],
 )
-def test_user_create_refuses_bad_input(world, admin, mailoutbox, django_capture_on_commit_callbacks, over, field,
-                                       message):
+def test_user_create_refuses_bad_input(world, admin, mailoutbox, django_capture_on_commit_callbacks,
+                                       over, field, message):
     before = snapshot()
     with django_capture_on_commit_callbacks(execute=True):
         response = admin.post(_url("user_create", world), _user_data(**over))
@@ -99,8 +104,9 @@ def test_the_same_code_in_another_convention_is_fine(world, act_as):
 
 def test_closing_date_before_opening_date(world, admin):
     before = snapshot()
-    response = admin.post(_url("group_create", world), _group_data(opening_date="2024-06-01", closing_date="2024-05-31"))
-    _refused(response, "closing_date", "La date de clôture ne peut pas précéder la date d'ouverture.", before)
+    response = admin.post(_url("group_create", world),
+                          _group_data(opening_date="2024-06-01", closing_date="2024-05-31"))
+    _refused(response, "closing_date", DATE_ORDER, before)
 
 
 @pytest.fixture
@@ -115,8 +121,8 @@ def closing_convention(world):
 @pytest.mark.parametrize(
     "over, field, message",
     [
-        ({"closing_date": "2031-01-31"}, "closing_date", "La date de clôture ne peut pas dépasser celle de la convention (31/12/2030)."),
-        ({"closing_date": ""}, "closing_date", "La date de clôture ne peut pas dépasser celle de la convention (31/12/2030)."),
+        ({"closing_date": "2031-01-31"}, "closing_date", AFTER_CONVENTION),
+        ({"closing_date": ""}, "closing_date", AFTER_CONVENTION),
         ({"opening_date": "2019-12-31", "closing_date": "2030-01-01"}, "opening_date",
          "La date d'ouverture doit être dans la période de la convention (à partir du 01/01/2020)."),
         ({"opening_date": "2031-01-01", "closing_date": "2031-02-01"}, "opening_date",
@@ -133,15 +139,16 @@ def test_group_update_closing_date_outside_the_conventions(world, admin, closing
     group = world.inside.group
     before = snapshot()
     response = admin.post(_url("group_update", world, group.pk),
-                          {"label": "Autre", "opening_date": "2024-01-01", "closing_date": "2031-01-31", "responsable": ""})
-    _refused(response, "closing_date", "La date de clôture ne peut pas dépasser celle de la convention (31/12/2030).", before)
+                          {"label": "Autre", "opening_date": "2024-01-01", "closing_date": "2031-01-31",
+                           "responsable": ""})
+    _refused(response, "closing_date", AFTER_CONVENTION, before)
 
 
 def test_group_close_before_its_opening(world, admin):
     group = world.inside.group
     before = snapshot()
     response = admin.post(_url("group_close", world, group.pk), {"closing_date": "2019-01-01"})
-    _refused(response, "closing_date", "La date de clôture ne peut pas précéder la date d'ouverture.", before)
+    _refused(response, "closing_date", DATE_ORDER, before)
 
 
 @pytest.mark.parametrize("actor", ["administrator", "parent_responsable", "sibling_responsable"])
@@ -157,7 +164,7 @@ def test_parent_group_posted_by_hand_from_outside_the_scope(world, act_as, actor
     )
     assert response.status_code in (200, 404)
     if response.status_code == 200:
-        assert field_errors(response, "parent") == ["Sélectionnez un choix valide. Ce choix ne fait pas partie de ceux disponibles."]
+        assert field_errors(response, "parent") == [INVALID_CHOICE]
     assert snapshot() == before
 
 
@@ -290,7 +297,8 @@ def test_a_user_of_another_organisation_is_not_found(world, admin, page, method)
 
 def test_a_caf_agent_cannot_be_added_to_a_group(world, admin):
     before = snapshot()
-    response = admin.post(_url("membership_add", world, world.actors["caf_agent"].pk), {"group": world.inside.group.pk})
+    response = admin.post(_url("membership_add", world, world.actors["caf_agent"].pk),
+                          {"group": world.inside.group.pk})
     assert response.status_code == 404
     assert snapshot() == before
 
@@ -378,3 +386,39 @@ def test_garbled_query_strings_never_fail(world, admin, name, query):
 def test_garbled_conventions_filters_never_fail(world, admin):
     response = admin.get(reverse("conventions:list") + "?caf=abc&service=zz&state=x&opening_from=demain&page=z")
     assert response.status_code == 200
+
+
+def test_a_responsable_cannot_name_the_responsable_of_his_own_group_by_hand(world, act_as):
+    """The field is not offered to him; a posted value is ignored, the rest of the change is saved."""
+    group, own = world.inside.group, world.actors["own_responsable"]
+    response = act_as(own).post(_url("group_update", world, group.pk),
+                                {"label": "Cible renommée", "opening_date": "2020-01-01", "closing_date": "",
+                                 "responsable": world.inside.newcomer.pk})
+    assert response.status_code == 302
+    group.refresh_from_db()
+    assert group.responsable == own and group.label == "Cible renommée"
+
+
+def test_the_parents_responsable_names_the_responsable_below_him(world, act_as):
+    group, newcomer = world.inside.group, world.inside.newcomer
+    response = act_as(world.actors["parent_responsable"]).post(
+        _url("group_update", world, group.pk),
+        {"label": group.label, "opening_date": "2020-01-01", "closing_date": "", "responsable": newcomer.pk},
+    )
+    assert response.status_code == 302
+    group.refresh_from_db()
+    assert group.responsable == newcomer
+    assert JournalEntry.objects.get(action=Action.RESPONSABLE_NAMED).target_user_id == newcomer.pk
+
+
+def test_a_responsable_cannot_name_someone_he_does_not_see(world, act_as):
+    """A member of another subtree is not in his list: posting his id is refused next to the field."""
+    group = world.groups["below"]
+    stranger = f.UserFactory(organisation=world.inside.convention.organisation)
+    Membership.objects.create(user=stranger, group=world.groups["sibling"])
+    before = snapshot()
+    response = act_as(world.actors["own_responsable"]).post(
+        _url("group_update", world, group.pk),
+        {"label": "x", "opening_date": "2020-01-01", "closing_date": "", "responsable": stranger.pk},
+    )
+    _refused(response, "responsable", "Sélectionnez un choix valide.", before)

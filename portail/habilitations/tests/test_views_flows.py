@@ -38,7 +38,8 @@ def test_removing_a_role_lists_the_subgroups_and_users_then_removes_it_everywher
     url = _roles_url(convention, tree["top"])
 
     # « Retirer » T18 only changes the draft.
-    response = client.post(url, {"service": "CDAP", "action": f"remove:{role_t18.pk}", "draft": [role_t1.pk, role_t18.pk]})
+    response = client.post(url, {"service": "CDAP", "action": f"remove:{role_t18.pk}",
+                                 "draft": [role_t1.pk, role_t18.pk]})
     assert [row["role"].code for row in response.context["rows"]] == ["T1"]
     assert "Vos modifications ne sont pas encore enregistrées." in page_text(response)
 
@@ -49,7 +50,8 @@ def test_removing_a_role_lists_the_subgroups_and_users_then_removes_it_everywher
     text = page_text(response)
     assert "Confirmer le retrait de rôles" in text
     assert "Retrait du rôle T18 Agent de service" in text
-    assert "Le rôle sera aussi retiré de 2 sous-groupes : SG1 « Groupe SG1 » (niveau 2) SG11 « Groupe SG11 » (niveau 3)" in text
+    assert ("Le rôle sera aussi retiré de 2 sous-groupes : "
+            "SG1 « Groupe SG1 » (niveau 2) SG11 « Groupe SG11 » (niveau 3)") in text
     assert "SG2" not in text and "AUTRE" not in text
     # GROUPES' member, SG1's two members but one keeps T18 through AUTRE, SG11's member: 3 lose it.
     assert "3 utilisateurs perdront ce rôle." in text
