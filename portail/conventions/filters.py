@@ -1,5 +1,4 @@
 import django_filters
-from django.db.models import Q
 
 from portail.core.clock import today
 from portail.core.forms import DateInput

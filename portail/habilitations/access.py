@@ -42,6 +42,8 @@ class Scope:
     convention_id: int
     whole: bool
     paths: tuple[str, ...] = ()
+    # R1: a suspended, closed or expired convention is kept for reading; nobody changes it.
+    writable: bool = True
 
     def covers(self, group: Group) -> bool:
         return self.whole or any(group.path.startswith(p) for p in self.paths)
@@ -67,14 +69,17 @@ def management_scope(actor, convention: Convention) -> Scope | None:
     """None when the actor manages nothing in that convention."""
     if not _is_partner_actor(actor) or actor.organisation_id != convention.organisation_id:
         return None
+    writable = convention.status == Convention.Status.OPEN and (
+        convention.closing_date is None or convention.closing_date >= today()
+    )
     if convention.administrators.filter(pk=actor.pk).exists():
-        return Scope(convention.pk, whole=True)
+        return Scope(convention.pk, whole=True, writable=writable)
     paths = tuple(
         Group.objects.filter(convention=convention, responsable=actor).values_list("path", flat=True)
     )
     # Drop paths already covered by a shorter one.
     kept = tuple(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
-    return Scope(convention.pk, whole=False, paths=kept) if kept else None
+    return Scope(convention.pk, whole=False, paths=kept, writable=writable) if kept else None
 
 
 def _reads_as_caf(actor, convention: Convention) -> bool:
@@ -140,6 +145,8 @@ def access_convention(actor, convention_id, action: Do = Do.VIEW) -> Convention:
     scope = management_scope(actor, convention)
     if scope is None:
         raise Http404
+    if action is not Do.VIEW and not scope.writable:
+        raise PermissionDenied
     if action is Do.ADMINISTER and not scope.whole:
         raise PermissionDenied
     return convention
@@ -157,6 +164,8 @@ def access_group(actor, convention: Convention, group_id, action: Do = Do.VIEW) 
     scope = management_scope(actor, convention)
     if scope is None or not scope.covers(group):
         raise Http404
+    if action is not Do.VIEW and not scope.writable:
+        raise PermissionDenied
     if action is Do.ADMINISTER and not scope.covers_strictly(group):
         raise PermissionDenied
     return group
@@ -172,6 +181,8 @@ def access_user(actor, convention: Convention, user_id, action: Do = Do.VIEW) ->
     if _reads_as_caf(actor, convention):
         raise PermissionDenied
     scope = management_scope(actor, convention)
+    if not scope.writable:
+        raise PermissionDenied
     if not scope.whole:
         # A responsable may change a person only if every group the person is in is his to manage,
         # and the person is neither an administrator nor a responsable at or above his own level.
@@ -186,7 +197,7 @@ def access_user(actor, convention: Convention, user_id, action: Do = Do.VIEW) ->
 def require_manager(actor, convention: Convention) -> Scope:
     """For creation pages: the actor must manage something in the convention (a Caf agent reads only)."""
     scope = management_scope(actor, convention)
-    if scope is None:
+    if scope is None or not scope.writable:
         raise PermissionDenied
     return scope
 
@@ -200,17 +211,18 @@ def access_user_for_membership(actor, convention: Convention, user_id) -> User:
 
 def may_manage(actor, convention: Convention) -> bool:
     """Whether management buttons are shown at all in this convention."""
-    return management_scope(actor, convention) is not None
+    scope = management_scope(actor, convention)
+    return scope is not None and scope.writable
 
 
 def may_administer_group(actor, convention: Convention, group: Group) -> bool:
     scope = management_scope(actor, convention)
-    return scope is not None and scope.covers_strictly(group)
+    return scope is not None and scope.writable and scope.covers_strictly(group)
 
 
 def may_create_top_group(actor, convention: Convention) -> bool:
     scope = management_scope(actor, convention)
-    return scope is not None and scope.whole
+    return scope is not None and scope.writable and scope.whole
 
 
 # ---------------------------------------------------------------- rights (R3, R5, R8)

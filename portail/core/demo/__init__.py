@@ -108,7 +108,7 @@ def load_demo(out=None) -> list[tuple[str, str]]:
     social = _user("DEMO0003", dept, last_name="Durand", first_name="Sophie", email="sophie.durand@cd1.example.fr", **common)
     agent = _user("DEMO0004", dept, last_name="Petit", first_name="Lucas", email="lucas.petit@cd1.example.fr", **common)
     sibling = _user("DEMO0005", dept, last_name="Robert", first_name="Nadia", email="nadia.robert@cd1.example.fr", **common)
-    caf_agent = _user("CAFA0001", caf=caf1, last_name="Leroy", first_name="Isabelle", email="isabelle.leroy@caf1.example.fr", **common)
+    _user("CAFA0001", caf=caf1, last_name="Leroy", first_name="Isabelle", email="isabelle.leroy@caf1.example.fr", **common)
     ccas_admin = _user("DEMO0006", ccas, last_name="Moreau", first_name="Julien", email="julien.moreau@ccas.example.fr", **common)
     conv1.administrators.set([admin])
     conv2.administrators.set([admin])

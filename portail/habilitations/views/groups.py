@@ -24,10 +24,10 @@ def group_list(request, convention):
     page = paginate(request, filters.qs)
     scope = management_scope(request.user, convention)
     rows = [
-        {"group": g, "can_administer": scope is not None and scope.covers_strictly(g)} for g in page
+        {"group": g, "can_administer": scope is not None and scope.writable and scope.covers_strictly(g)} for g in page
     ]
     context = convention_context(request, convention, "Groupes d'utilisateurs")
-    context.update(filter=filters, page=page, rows=rows, can_create=scope is not None)
+    context.update(filter=filters, page=page, rows=rows, can_create=context["can_manage"])
     return render(request, "habilitations/group_list.html", context)
 
 

@@ -7,7 +7,8 @@ from portail.core.errors import BusinessError, report_to_form
 from portail.core.requests import client_ip
 
 from .. import services
-from ..access import Do, access_group, access_user, access_user_for_membership, groups_visible_to, management_scope
+from ..access import (Do, access_group, access_user, access_user_for_membership, groups_visible_to, management_scope,
+                      may_manage)
 from ..forms import MembershipAddForm
 from ..models import Group, Membership
 from .common import convention_context, in_convention
@@ -16,7 +17,7 @@ HABILITATED = "Votre utilisateur est maintenant habilité."
 
 
 def _addable_groups(actor, convention):
-    if management_scope(actor, convention) is None:
+    if not may_manage(actor, convention):
         return Group.objects.none()
     return groups_visible_to(actor, convention).filter(status=Group.Status.OPEN).order_by("path")
 
@@ -50,12 +51,13 @@ def memberships(request, convention, user_id):
         .order_by("group__path")
     )
     scope = management_scope(request.user, convention)
+    can_add = may_manage(request.user, convention)
     context = convention_context(request, convention, "Gérer l'appartenance de l'utilisateur")
     context.update(
         target=target,
-        rows=[{"membership": m, "can_remove": scope is not None and scope.covers(m.group)} for m in rows],
+        rows=[{"membership": m, "can_remove": can_add and scope.covers(m.group)} for m in rows],
         form=MembershipAddForm(groups=_addable_groups(request.user, convention)),
-        can_add=scope is not None,
+        can_add=can_add,
     )
     return render(request, "habilitations/memberships.html", context)
 

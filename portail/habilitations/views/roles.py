@@ -14,7 +14,7 @@ from portail.core.requests import client_ip
 from .. import services
 from ..access import Do, access_group, role_ceiling
 from ..forms import AssignRoleForm, ServiceChoiceForm
-from ..models import Group, GroupRole
+from ..models import GroupRole
 from .common import convention_context, in_convention
 
 CEILING_MESSAGE = (

@@ -1,5 +1,4 @@
 """Idempotent demo data: run it as often as you like, it converges to the same portal."""
-from datetime import date
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
