@@ -96,7 +96,9 @@ def shot(page: Page, name: str) -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")
     path = SCREENSHOTS / f"{safe}.png"
-    page.screenshot(path=str(path), full_page=True)
+    # caret="initial": hiding the caret puts a style attribute on inputs, which DSFR's header script may copy
+    # into the mobile menu, where the Content Security Policy (rightly) refuses it.
+    page.screenshot(path=str(path), full_page=True, caret="initial")
     return path
 
 
