@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from portail.core.clock import today
+from portail.core.periods import is_open_on
 
 
 class UserManager(BaseUserManager):
@@ -102,12 +103,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def is_open_on(self, day: date) -> bool:
         """R4: a closed, suspended or expired user can neither log in nor hold a right."""
-        return (
-            self.is_active
-            and self.status == self.Status.OPEN
-            and self.opening_date <= day
-            and (self.closing_date is None or self.closing_date >= day)
-        )
+        return self.is_active and is_open_on(self, day)
 
     @property
     def is_open(self) -> bool:

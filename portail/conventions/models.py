@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 
 from portail.core.clock import today
+from portail.core.periods import is_open_on, open_on_q
 
 
 class Caf(models.Model):
@@ -95,9 +96,7 @@ class Role(models.Model):
 class ConventionQuerySet(models.QuerySet):
     def open_on(self, day: date):
         """Conventions that grant rights on `day` (R1)."""
-        return self.filter(status=Convention.Status.OPEN, opening_date__lte=day).filter(
-            Q(closing_date__isnull=True) | Q(closing_date__gte=day)
-        )
+        return self.filter(open_on_q(day))
 
 
 class Convention(models.Model):
@@ -140,11 +139,7 @@ class Convention(models.Model):
         return self.label
 
     def is_open_on(self, day: date) -> bool:
-        return (
-            self.status == self.Status.OPEN
-            and self.opening_date <= day
-            and (self.closing_date is None or self.closing_date >= day)
-        )
+        return is_open_on(self, day)
 
     @property
     def is_open(self) -> bool:

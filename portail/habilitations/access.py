@@ -69,6 +69,7 @@ def management_scope(actor, convention: Convention) -> Scope | None:
     """None when the actor manages nothing in that convention."""
     if not _is_partner_actor(actor) or actor.organisation_id != convention.organisation_id:
         return None
+    # Not yet open is still writable: the partner prepares its groups before the opening date.
     writable = convention.status == Convention.Status.OPEN and (
         convention.closing_date is None or convention.closing_date >= today()
     )

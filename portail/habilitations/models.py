@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from portail.core.clock import today
+from portail.core.periods import is_open_on, open_on_q
 
 MAX_DEPTH = 6
 
@@ -15,9 +16,7 @@ class GroupQuerySet(models.QuerySet):
         return self.filter(convention_id=group.convention_id, path__startswith=group.path)
 
     def open_on(self, day: date):
-        return self.filter(status=Group.Status.OPEN, opening_date__lte=day).filter(
-            Q(closing_date__isnull=True) | Q(closing_date__gte=day)
-        )
+        return self.filter(open_on_q(day))
 
 
 class Group(models.Model):
@@ -77,11 +76,7 @@ class Group(models.Model):
 
     def is_open_on(self, day: date) -> bool:
         """Open by itself; closed ancestors are checked by the access module (R2)."""
-        return (
-            self.status == self.Status.OPEN
-            and self.opening_date <= day
-            and (self.closing_date is None or self.closing_date >= day)
-        )
+        return is_open_on(self, day)
 
     @property
     def is_open(self) -> bool:
