@@ -62,3 +62,12 @@ def test_the_same_pages_work_once_the_convention_is_open_again(convention, admin
                            {"group": group.pk})
     assert response.status_code == 302
     assert Membership.objects.filter(user=partner_user, group=group).exists()
+
+
+def test_a_forged_service_in_a_draft_removes_nothing(convention, admin_user, role_t1, make_group, login_as):
+    group = make_group(convention, "GRP", roles=[role_t1])
+    client = login_as(admin_user)
+    url = reverse("habilitations:group_roles", args=[convention.pk, group.pk])
+    response = client.post(url, {"service": "INCONNU", "action": "confirm"})
+    assert response.status_code == 404
+    assert list(group.group_roles.values_list("role__code", flat=True)) == ["T1"]

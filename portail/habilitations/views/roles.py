@@ -4,6 +4,7 @@ The draft (roles assigned but not yet saved) travels in the form itself, so the 
 JavaScript and nothing is saved before the person confirms.
 """
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -38,7 +39,12 @@ def group_roles(request, convention, group_id):
     group = access_group(request.user, convention, group_id, action)
     services_qs = convention.services.order_by("code")
     service_form = ServiceChoiceForm(request.POST or request.GET or None, services=services_qs)
-    service = service_form.cleaned_data["service"] if service_form.is_valid() else services_qs.first()
+    if service_form.is_valid():
+        service = service_form.cleaned_data["service"]
+    elif request.method == "POST":
+        raise Http404  # a draft always names one of the convention's services: this form was forged
+    else:
+        service = services_qs.first()
     catalogue = {r.pk: r for r in Role.objects.filter(service=service).order_by("code")} if service else {}
     ceiling = set(role_ceiling(group).filter(service=service).values_list("pk", flat=True)) if service else set()
     grants = {gr.role_id: gr for gr in GroupRole.objects.filter(group=group, role__service=service)}
