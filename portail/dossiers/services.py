@@ -43,10 +43,7 @@ class Consultation:
 
     @property
     def conventions(self) -> list:
-        seen = {}
-        for _, group in self.rights.grants:
-            seen.setdefault(group.convention_id, group.convention)
-        return list(seen.values())
+        return self.rights.conventions
 
 
 def _journal(**entry) -> None:

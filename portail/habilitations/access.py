@@ -309,6 +309,14 @@ class ConsultationRights:
     def can_write_dialogue(self) -> bool:
         return any(role.can_write_dialogue for role, _ in self.grants)
 
+    @property
+    def conventions(self) -> list[Convention]:
+        """The conventions that grant these rights: their finalités stay on screen with the file."""
+        seen: dict[int, Convention] = {}
+        for _, group in self.grants:
+            seen.setdefault(group.convention_id, group.convention)
+        return list(seen.values())
+
     def grants_for_tab(self, tab: str) -> list[tuple[Role, Group]]:
         return [(r, g) for r, g in self.grants if tab in r.tabs]
 

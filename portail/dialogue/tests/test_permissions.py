@@ -143,3 +143,12 @@ def test_menu_entries_follow_rights(client, world):
     assert "Messages des partenaires" in agent_menu and f'href="{reverse("dialogue:mine")}"' not in agent_menu
     stranger_menu = menu(world.stranger)
     assert f'href="{reverse("dialogue:mine")}"' not in stranger_menu and "Messages des partenaires" not in stranger_menu
+
+
+def test_the_form_keeps_the_conventions_finalites_in_view(client, world):
+    world.convention.purposes = "Accompagnement social des familles suivies par le service."
+    world.convention.save()
+    client.force_login(world.partner)
+    html = client.get(world.new_url()).content.decode()
+    assert "Finalités de la convention" in html
+    assert "Accompagnement social des familles suivies par le service." in html

@@ -47,6 +47,7 @@ def new(request, caf_code: str, number: str):
         "form": form,
         "caf": caf,
         "dossier": dossier,
+        "conventions": rights.conventions,
         "breadcrumb": _crumbs({"title": "Écrire à la Caf"}),
     }
     return render(request, "dialogue/new.html", context, status=400 if form.errors else 200)
