@@ -108,3 +108,15 @@ def test_forgotten_password_pages(page, demo):
     page.get_by_label("Confirmer le mot de passe").fill("Encore-Un-Mot-De-Passe-7")
     page.get_by_role("button", name="Enregistrer le mot de passe").click()
     login(page, "DEMO0003", "Encore-Un-Mot-De-Passe-7")
+
+
+def test_small_screen_header_menu_gives_logout(page, demo):
+    page.set_viewport_size({"width": 375, "height": 800})
+    login(page, "DEMO0003")
+    check(page, "mobile-accueil")
+    page.locator("header").get_by_role("button", name="Menu").click()
+    mobile_menu = page.locator("#menu-mobile")
+    expect(mobile_menu).to_be_visible()
+    check(page, "mobile-menu-ouvert")
+    mobile_menu.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Connexion à Mon Compte Partenaire")
