@@ -30,6 +30,7 @@ ENTRIES: list[MenuEntry] = [
     MenuEntry("Consulter Dossiers", "dossiers:search", lambda user: bool(_access().cafs_for_consultation(user))),
     MenuEntry("Dialogue", "dialogue:mine", lambda user: _access().may_use_dialogue(user)),
     MenuEntry("Messages des partenaires", "dialogue:inbox", lambda user: _access().may_answer_dialogue(user)),
+    MenuEntry("Attestations à envoyer", "dossiers:caf_attestations", lambda user: _access().may_send_attestations(user)),
     MenuEntry("Aide en ligne", "aide:index", lambda user: True),
 ]
 

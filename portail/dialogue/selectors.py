@@ -3,7 +3,6 @@ row shows in a fixed number of queries, whatever the number of rows."""
 import re
 
 from django.db.models import Count, Max, QuerySet
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from portail.conventions.models import Caf
@@ -19,11 +18,11 @@ def caf_by_code(code: str) -> Caf:
     return get_object_or_404(Caf, code=code)
 
 
-def dossier_at(caf: Caf, number: str) -> Dossier:
-    """Call only after the access check on `caf`: a 404 here must not tell outsiders anything."""
-    if not NUMBER.match(number or ""):
-        raise Http404
-    return get_object_or_404(Dossier.objects.only("id", "caf_id", "number"), caf=caf, number=number)
+def dossier_or_none(caf: Caf, number: str) -> Dossier | None:
+    """Call only after the access check on `caf`; the caller journals a refusal (services.message_dossier)."""
+    if not NUMBER.fullmatch(number or ""):
+        return None
+    return Dossier.objects.only("id", "caf_id", "number").filter(caf=caf, number=number).first()
 
 
 def _with_row_data(queryset: QuerySet) -> QuerySet:

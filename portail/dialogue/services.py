@@ -1,8 +1,9 @@
-"""Writes of Dialogue: send a message, open it, answer it, mark it done. Each owns its transaction;
-sending and answering are journaled (R9) before anything else is written."""
+"""Writes of Dialogue: send a message, open it, answer it, mark it done. Each owns its transaction
+and its journal entry (R9), written in that transaction."""
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import get_valid_filename
@@ -12,6 +13,7 @@ from portail.core.errors import BusinessError
 from portail.journal.models import Action
 from portail.journal.services import journal_append
 
+from . import selectors
 from .models import Answer, Message, attachment_path
 
 
@@ -21,6 +23,19 @@ def _dialogue_trace(rights) -> tuple[dict, tuple]:
     codes = {role.code for role, _ in writers}
     via = [v for v in rights.trace()["via"] if v["role"] in codes]
     return {"via": via}, writers[0]
+
+
+def message_dossier(*, actor, rights, caf, number: str, ip: str | None = None):
+    """The dossier a message is about, at a Caf where the actor may write (`rights` checked before).
+    An unknown or malformed number is a refused attempt, journaled as a consultation's is (R9), then 404."""
+    from portail.dossiers.services import dossier_refusal_record
+
+    dossier = selectors.dossier_or_none(caf, number)
+    if dossier is None:
+        reason = "unknown_number" if selectors.NUMBER.fullmatch(number or "") else "bad_number"
+        dossier_refusal_record(actor=actor, ip=ip, caf=caf, number=number, reason=reason, rights=rights, page="dialogue")
+        raise Http404
+    return dossier
 
 
 def message_send(*, actor, rights, dossier, subject: str, body: str, attachment=None, ip: str | None = None) -> Message:
@@ -68,15 +83,31 @@ def message_send(*, actor, rights, dossier, subject: str, body: str, attachment=
     return message
 
 
-def message_open(*, actor, message: Message) -> Message:
-    """A Caf agent opens a new message: it becomes « lu »."""
+def _caf_side_entry(action: Action, *, actor, message: Message, ip: str | None) -> None:
+    """What the Caf did with a partner's message: same fields as the answer's entry."""
+    journal_append(
+        action=action,
+        actor=actor,
+        ip=ip,
+        caf=message.caf_id,
+        dossier_number=message.dossier.number,
+        target_user=message.author_id,
+        details={"message": message.pk, "organisation": message.organisation_id},
+    )
+
+
+def message_open(*, actor, message: Message, ip: str | None = None) -> Message:
+    """A Caf agent opens a new message: it becomes « lu », journaled in the same transaction."""
     if message.status == Message.Status.NEW:
+        read_at = now()
         with transaction.atomic():
             updated = Message.objects.filter(pk=message.pk, status=Message.Status.NEW).update(
-                status=Message.Status.READ, read_at=now()
+                status=Message.Status.READ, read_at=read_at
             )
+            if updated:
+                _caf_side_entry(Action.DIALOGUE_READ, actor=actor, message=message, ip=ip)
         if updated:
-            message.status, message.read_at = Message.Status.READ, now()
+            message.status, message.read_at = Message.Status.READ, read_at
     return message
 
 
@@ -85,15 +116,7 @@ def message_answer(*, actor, message: Message, body: str, ip: str | None = None)
     if not body:
         raise BusinessError("La réponse ne peut pas être vide.", field="body")
     with transaction.atomic():
-        journal_append(
-            action=Action.DIALOGUE_ANSWERED,
-            actor=actor,
-            ip=ip,
-            caf=message.caf_id,
-            dossier_number=message.dossier.number,
-            target_user=message.author_id,
-            details={"message": message.pk, "organisation": message.organisation_id},
-        )
+        _caf_side_entry(Action.DIALOGUE_ANSWERED, actor=actor, message=message, ip=ip)
         answer = Answer.objects.create(message=message, author=actor, body=body, created_at=now())
         if message.status == Message.Status.NEW:
             message.status, message.read_at = Message.Status.READ, now()
@@ -103,11 +126,18 @@ def message_answer(*, actor, message: Message, body: str, ip: str | None = None)
     return answer
 
 
-def message_mark_done(*, actor, message: Message) -> Message:
+def message_mark_done(*, actor, message: Message, ip: str | None = None) -> Message:
+    """« Marquer comme traité »: journaled in the same transaction; a message already done stays as it was."""
     if message.status != Message.Status.DONE:
+        done_at = now()
         with transaction.atomic():
-            message.status, message.done_at, message.done_by = Message.Status.DONE, now(), actor
-            message.save(update_fields=["status", "done_at", "done_by"])
+            updated = Message.objects.filter(pk=message.pk).exclude(status=Message.Status.DONE).update(
+                status=Message.Status.DONE, done_at=done_at, done_by=actor
+            )
+            if updated:
+                _caf_side_entry(Action.DIALOGUE_CLOSED, actor=actor, message=message, ip=ip)
+        if updated:
+            message.status, message.done_at, message.done_by = Message.Status.DONE, done_at, actor
     return message
 
 

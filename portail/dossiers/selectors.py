@@ -188,3 +188,15 @@ def attestation_requests_of(user) -> list[AttestationRequest]:
         .select_related("dossier", "dossier__caf")
         .order_by("-requested_at")[:200]
     )
+
+
+def attestation_requests_for_caf(agent):
+    """« Attestations à envoyer »: the agent's Caf's postal requests, newest first, each row with the
+    allocataire's address and the requester in the same query."""
+    from portail.habilitations.access import attestation_requests_visible_to
+
+    return (
+        attestation_requests_visible_to(agent)
+        .select_related("dossier", "dossier__housing", "requested_by", "requested_by__organisation")
+        .order_by("-requested_at", "-id")
+    )

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from portail.conventions.models import TAB_ORDER
-from portail.core.clock import now
+from portail.core.clock import now, today
+from portail.core.errors import BusinessError
 from portail.habilitations.access import ConsultationRights, consultation_rights
 from portail.journal.models import Action
 from portail.journal.services import journal_append
@@ -66,15 +67,22 @@ def _printable(value: str, length: int) -> str:
     return "".join(ch for ch in (value or "") if ch.isprintable())[:length]
 
 
-def _refuse(*, actor, ip, caf, number, reason: str, message: str, status: int = 403, field=None, tab=None, rights=None):
+def dossier_refusal_record(*, actor, ip, caf, number, reason: str, tab=None, rights=None, page=None) -> None:
+    """Journal a refused attempt at a dossier (R9), here or from another page about a dossier (`page`)."""
     details = {"reason": reason}
     number = _printable(number, 20)
     if tab:
         details["tab"] = _printable(tab, 30)
+    if page:
+        details["page"] = page
     if rights is not None:
         details.update(rights.trace())
     with transaction.atomic():
         _journal(action=Action.DOSSIER_REFUSED, actor=actor, ip=ip, caf=caf, dossier_number=number, details=details)
+
+
+def _refuse(*, actor, ip, caf, number, reason: str, message: str, status: int = 403, field=None, tab=None, rights=None):
+    dossier_refusal_record(actor=actor, ip=ip, caf=caf, number=number, reason=reason, tab=tab, rights=rights)
     raise Refused(message, reason=reason, status=status, field=field)
 
 
@@ -181,8 +189,23 @@ def attestation_post(*, actor, ip, caf_code: str, number: str) -> AttestationReq
         )
 
 
-def attestation_request_mark_sent(*, request: AttestationRequest, sent_on) -> AttestationRequest:
-    """The Caf sent the letter (back-office step; also used by the demo)."""
-    AttestationRequest.objects.filter(pk=request.pk).update(status=AttestationRequest.Status.SENT, sent_on=sent_on)
-    request.refresh_from_db()
+def attestation_request_mark_sent(*, actor, request: AttestationRequest, ip: str | None = None,
+                                  sent_on=None) -> AttestationRequest:
+    """« Marquer comme envoyée »: a Caf agent of the dossier's Caf posted the letter. Journaled (R9)
+    in the same transaction as the change; a request already sent is reported, not journaled twice."""
+    sent_on = sent_on or today()
+    with transaction.atomic():
+        locked = AttestationRequest.objects.select_for_update().select_related("dossier").get(pk=request.pk)
+        if actor.caf_id is None or actor.caf_id != locked.dossier.caf_id:
+            raise BusinessError("Cette demande ne concerne pas votre Caf.")
+        if locked.status == AttestationRequest.Status.SENT:
+            raise BusinessError(f"L'attestation {locked.reference} est déjà marquée comme envoyée.")
+        journal_append(
+            action=Action.ATTESTATION_SENT, actor=actor, ip=ip, caf=locked.dossier.caf_id,
+            dossier_number=locked.dossier.number, target_user=locked.requested_by_id,
+            details={"request": locked.pk, "reference": locked.reference, "sent_on": sent_on.isoformat()},
+        )
+        locked.status, locked.sent_on = AttestationRequest.Status.SENT, sent_on
+        locked.save(update_fields=["status", "sent_on"])
+    request.status, request.sent_on = locked.status, locked.sent_on
     return request

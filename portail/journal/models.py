@@ -29,8 +29,11 @@ class Action(models.TextChoices):
     TAB_OPENED = "tab_opened", "Onglet consulté"
     ATTESTATION_PRINTED = "attestation_printed", "Attestation éditée"
     ATTESTATION_POSTED = "attestation_posted", "Envoi d'attestation demandé"
+    ATTESTATION_SENT = "attestation_sent", "Attestation envoyée par la Caf"
     DIALOGUE_SENT = "dialogue_sent", "Message Dialogue envoyé"
     DIALOGUE_ANSWERED = "dialogue_answered", "Réponse Dialogue"
+    DIALOGUE_READ = "dialogue_read", "Message Dialogue lu par la Caf"
+    DIALOGUE_CLOSED = "dialogue_closed", "Message Dialogue traité par la Caf"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

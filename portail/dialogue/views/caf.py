@@ -56,7 +56,7 @@ def inbox(request):
 @login_required
 def inbox_detail(request, pk: int):
     message = access.access_dialogue_message(request.user, pk, caf_side=True)
-    services.message_open(actor=request.user, message=message)
+    services.message_open(actor=request.user, message=message, ip=client_ip(request))
     return _message_page(request, message, AnswerForm())
 
 
@@ -81,7 +81,7 @@ def answer(request, pk: int):
 @require_POST
 def mark_done(request, pk: int):
     message = access.access_dialogue_message(request.user, pk, caf_side=True)
-    services.message_mark_done(actor=request.user, message=message)
+    services.message_mark_done(actor=request.user, message=message, ip=client_ip(request))
     messages.success(request, "Le message est marqué comme traité.")
     return redirect("dialogue:inbox_detail", message.pk)
 

@@ -71,7 +71,7 @@ def test_print_only_role_sees_print_not_post(login_as, convention, cdap, make_gr
     assert response.status_code == 403
 
 
-def test_postal_request_listed_with_its_status(login_as, t1_user, t18_user, dossier, journal):
+def test_postal_request_listed_with_its_status(login_as, t1_user, t18_user, caf_agent, dossier, journal):
     client = login_as(t1_user)
     page = client.get(reverse("dossiers:attestation", args=[dossier.caf.code, dossier.number])).content.decode()
     assert "Envoyer par courrier" in page
@@ -84,7 +84,7 @@ def test_postal_request_listed_with_its_status(login_as, t1_user, t18_user, doss
     assert dossier.number in body and "Demandée" in body
     assert [e.action for e in journal(action=Action.ATTESTATION_POSTED)] == [Action.ATTESTATION_POSTED]
 
-    attestation_request_mark_sent(request=request, sent_on=date(2026, 1, 5))
+    attestation_request_mark_sent(actor=caf_agent, request=request, sent_on=date(2026, 1, 5))
     body = client.get(reverse("dossiers:attestation_requests")).content.decode()
     assert "Envoyée le 05/01/2026" in body
     # another user does not see it
