@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "portail.core.middleware.JournalUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

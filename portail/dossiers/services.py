@@ -14,16 +14,12 @@ from portail.core.clock import now, today
 from portail.core.errors import BusinessError
 from portail.habilitations.access import ConsultationRights, consultation_rights
 from portail.journal.models import Action
-from portail.journal.services import journal_append
+from portail.journal.services import JournalUnavailable, journal_append
 
 from . import selectors
 from .models import AttestationRequest, Dossier
 
 NUMBER_RE = re.compile(r"^\d{7}$")
-
-
-class JournalUnavailable(Exception):
-    """The journal could not be written: the data must not be shown."""
 
 
 class Refused(Exception):

@@ -1,13 +1,17 @@
 """The only way to write to the journal: one named constructor per event (R9)."""
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from portail.core.clock import now
 
 from .models import Action, JournalEntry, JournalHead
 
 GENESIS = "0" * 64
+
+
+class JournalUnavailable(Exception):
+    """The journal could not be written: the action it traces must not happen, its data not leave."""
 
 
 def _id(obj) -> int | None:
@@ -28,6 +32,14 @@ def journal_append(
     details: dict[str, Any] | None = None,
 ) -> JournalEntry:
     """Append one entry; runs in the caller's transaction so the event and its trace commit together."""
+    try:
+        return _append(action=action, actor=actor, ip=ip, caf=caf, convention=convention, group=group, role=role,
+                       target_user=target_user, dossier_number=dossier_number, details=details)
+    except DatabaseError as exc:
+        raise JournalUnavailable from exc
+
+
+def _append(*, action, actor, ip, caf, convention, group, role, target_user, dossier_number, details) -> JournalEntry:
     with transaction.atomic():
         head, _ = JournalHead.objects.select_for_update().get_or_create(pk=1)
         entry = JournalEntry(
@@ -69,4 +81,4 @@ def journal_verify() -> tuple[int, list[str]]:
     return count, problems
 
 
-__all__ = ["Action", "journal_append", "journal_verify"]
+__all__ = ["Action", "JournalUnavailable", "journal_append", "journal_verify"]

@@ -1,0 +1,34 @@
+"""R9: when the journal cannot be written, the action does not happen and the person is told so."""
+import pytest
+from django.db import DatabaseError
+from django.urls import reverse
+
+from portail.habilitations.models import Membership
+from portail.journal.models import JournalEntry
+from portail.journal.services import JournalUnavailable, journal_append
+
+
+def test_a_database_failure_while_journaling_is_reported_as_journal_unavailable(db, monkeypatch):
+    def broken_save(self, *args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(JournalEntry, "save", broken_save)
+    with pytest.raises(JournalUnavailable):
+        journal_append(action="login")
+
+
+def test_a_change_whose_journal_fails_is_not_made_and_the_page_says_so(
+    convention, admin_user, partner_user, role_t18, make_group, login_as, monkeypatch
+):
+    group = make_group(convention, "GRP", roles=[role_t18])
+    client = login_as(admin_user)
+
+    def broken_save(self, *args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(JournalEntry, "save", broken_save)
+    response = client.post(reverse("habilitations:membership_add", args=[convention.pk, partner_user.pk]),
+                           {"group": group.pk})
+    assert response.status_code == 503
+    assert "Votre action n'a pas été enregistrée" in response.content.decode()
+    assert not Membership.objects.filter(user=partner_user, group=group).exists()
