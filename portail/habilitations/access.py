@@ -124,11 +124,12 @@ def users_visible_to(actor, convention: Convention) -> QuerySet[User]:
         return User.objects.none()
     if scope.whole:
         return base
-    in_scope = Membership.objects.filter(user=OuterRef("pk")).filter(
-        group__in=Group.objects.filter(scope.group_filter())
-    )
-    anywhere = Membership.objects.filter(user=OuterRef("pk"), group__convention__organisation_id=convention.organisation_id)
-    return base.filter(Exists(in_scope) | ~Exists(anywhere))
+    # Two uncorrelated id sets rather than OR'ed correlated EXISTS: PostgreSQL hashes each once,
+    # and its cost estimate stays proportionate (the EXISTS form was costed per row of a large
+    # partner's staff, high enough to trigger JIT compilation on every page).
+    in_scope = Membership.objects.filter(group__in=Group.objects.filter(scope.group_filter())).values("user_id")
+    placed = Membership.objects.filter(group__convention__organisation_id=convention.organisation_id).values("user_id")
+    return base.filter(Q(pk__in=in_scope) | ~Q(pk__in=placed))
 
 
 # ---------------------------------------------------------------- single objects

@@ -6,14 +6,19 @@ from portail.core.clock import today
 from portail.core.forms import PortalForm, date_field
 
 from .models import Group
+from .widgets import ScalableSelect
 
 
 class PersonChoiceField(forms.ModelChoiceField):
+    widget = ScalableSelect  # a large partner's whole staff
+
     def label_from_instance(self, obj: User) -> str:
         return f"{obj.last_name} {obj.first_name} ({obj.username})"
 
 
 class GroupChoiceField(forms.ModelChoiceField):
+    widget = ScalableSelect  # every group of a large convention
+
     def label_from_instance(self, obj: Group) -> str:
         return f"{obj.code} — {obj.label} (niveau {obj.level})"
 

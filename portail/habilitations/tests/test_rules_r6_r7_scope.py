@@ -182,3 +182,17 @@ def test_subtree_prefix_does_not_leak_to_groups_with_a_longer_id(convention, rol
     assert (mine.path, other.path) == ("/901/", "/9012/")
     assert list(groups_visible_to(resp, convention)) == [mine]
     assert status(lambda: access_group(resp, convention, other.pk)) == 404
+
+
+def test_responsable_sees_exactly_his_members_and_the_staff_in_no_group(w):
+    """Someone placed only in another convention of the same partner is not a newcomer; other partners' staff never show."""
+    from portail.accounts.models import User
+
+    placed_elsewhere = UserFactory(organisation=w.convention.organisation, last_name="Ailleurs")
+    w.other_group.memberships.create(user=placed_elsewhere)
+    stranger = UserFactory(last_name="Etranger")
+    unplaced = {u for u in User.objects.filter(organisation=w.convention.organisation) if not u.memberships.exists()}
+    visible = set(users_visible_to(w.resp, w.convention))
+    assert visible == {w.resp, w.in_subsub} | unplaced
+    assert w.newcomer in visible and placed_elsewhere not in visible and stranger not in visible
+    assert users_visible_to(w.resp, w.convention).count() == len(visible)
