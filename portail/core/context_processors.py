@@ -5,4 +5,4 @@ def portal(request):
     user = getattr(request, "user", None)
     if user is None:
         return {}
-    return {"side_menu": menu_for(user, request.path) if user.is_authenticated else []}
+    return {"side_menu": menu_for(request) if user.is_authenticated else []}

@@ -1,21 +1,27 @@
 """The left menu of the seed. An entry shows only when its page works and the person may use it."""
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.urls import reverse
+
+
+class Viewer:
+    """The person the menu is built for, with the one costly fact several entries need computed once."""
+
+    def __init__(self, user):
+        self.user = user
+
+    @cached_property
+    def consultation_cafs(self) -> list:
+        return _access().cafs_for_consultation(self.user)
 
 
 @dataclass(frozen=True)
 class MenuEntry:
     label: str
     url_name: str
-    visible: Callable[[object], bool]
-
-
-def _partner_manager(user) -> bool:
-    from portail.habilitations.access import conventions_visible_to
-
-    return conventions_visible_to(user).exists()
+    visible: Callable[[Viewer], bool]
 
 
 def _access():
@@ -25,23 +31,30 @@ def _access():
 
 
 ENTRIES: list[MenuEntry] = [
-    MenuEntry("Accueil", "core:home", lambda user: True),
-    MenuEntry("Consulter les conventions", "conventions:list", _partner_manager),
-    MenuEntry("Consulter Dossiers", "dossiers:search", lambda user: bool(_access().cafs_for_consultation(user))),
-    MenuEntry("Dialogue", "dialogue:mine", lambda user: _access().may_use_dialogue(user)),
-    MenuEntry("Messages des partenaires", "dialogue:inbox", lambda user: _access().may_answer_dialogue(user)),
-    MenuEntry("Attestations à envoyer", "dossiers:caf_attestations", lambda user: _access().may_send_attestations(user)),
-    MenuEntry("Aide en ligne", "aide:index", lambda user: True),
+    MenuEntry("Accueil", "core:home", lambda v: True),
+    MenuEntry("Consulter les conventions", "conventions:list",
+              lambda v: _access().conventions_visible_to(v.user).exists()),
+    MenuEntry("Consulter Dossiers", "dossiers:search", lambda v: bool(v.consultation_cafs)),
+    MenuEntry("Dialogue", "dialogue:mine", lambda v: _access().may_use_dialogue(v.user, v.consultation_cafs)),
+    MenuEntry("Messages des partenaires", "dialogue:inbox", lambda v: _access().may_answer_dialogue(v.user)),
+    MenuEntry("Attestations à envoyer", "dossiers:caf_attestations", lambda v: _access().may_send_attestations(v.user)),
+    MenuEntry("Aide en ligne", "aide:index", lambda v: True),
 ]
 
 
-def menu_for(user, path: str) -> list[dict]:
-    if not user.is_authenticated:
-        return []
+def menu_for(request) -> list[dict]:
+    """The entries for this request's user, built once per request (the home page reuses them)."""
+    cached = getattr(request, "_portal_menu", None)
+    if cached is not None:
+        return cached
+    user = request.user
     items = []
-    for entry in ENTRIES:
-        if entry.visible(user):
-            link = reverse(entry.url_name)
-            active = path == link if link == "/" else path.startswith(link)
-            items.append({"label": entry.label, "link": link, "is_active": active})
+    if user.is_authenticated:
+        viewer = Viewer(user)
+        for entry in ENTRIES:
+            if entry.visible(viewer):
+                link = reverse(entry.url_name)
+                active = request.path == link if link == "/" else request.path.startswith(link)
+                items.append({"label": entry.label, "link": link, "is_active": active})
+    request._portal_menu = items
     return items

@@ -8,7 +8,7 @@ from .menu import menu_for
 
 @login_required
 def home(request):
-    entries = [e for e in menu_for(request.user, request.path) if e["link"] != "/"]
+    entries = [e for e in menu_for(request) if e["link"] != "/"]
     return render(request, "core/home.html", {"title": "Bienvenue", "entries": entries})
 
 

@@ -368,9 +368,10 @@ def dialogue_write_rights(user, caf_id: int) -> ConsultationRights:
     return rights
 
 
-def may_use_dialogue(user) -> bool:
-    """The partner's « Dialogue » menu: an open partner user with consultation rights somewhere."""
-    return _is_partner_actor(user) and bool(cafs_for_consultation(user))
+def may_use_dialogue(user, cafs: list | None = None) -> bool:
+    """The partner's « Dialogue » menu: an open partner user with consultation rights somewhere
+    (`cafs`: his consultation Cafs when the caller already has them)."""
+    return _is_partner_actor(user) and bool(cafs if cafs is not None else cafs_for_consultation(user))
 
 
 def may_answer_dialogue(user) -> bool:
