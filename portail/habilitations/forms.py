@@ -45,6 +45,7 @@ class GroupForm(PortalForm):
         self.fields["responsable"].queryset = responsables
         self.must_be_subgroup = must_be_subgroup
         if must_be_subgroup:
+            self.initial["is_subgroup"] = True
             self.fields["is_subgroup"].help_text = "Vous ne pouvez créer que des sous-groupes de vos groupes."
         if editing:
             for name in ("code", "is_subgroup", "parent"):
