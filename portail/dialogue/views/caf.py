@@ -2,11 +2,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from portail.core.decorators import allowed_if
 from portail.core.errors import BusinessError, report_to_form
 from portail.core.requests import client_ip
 from portail.habilitations import access
@@ -35,10 +35,8 @@ def _message_page(request, message, form, status=200):
     return render(request, "dialogue/caf_detail.html", context, status=status)
 
 
-@login_required
+@allowed_if(access.may_answer_dialogue)
 def inbox(request):
-    if not access.may_answer_dialogue(request.user):
-        raise Http404
     filterset = InboxFilter(request.GET or None, queryset=selectors.inbox(request.user))
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     status = filterset.form.cleaned_data.get("status", "") if filterset.form.is_valid() else ""

@@ -4,11 +4,11 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from portail.core.decorators import allowed_if
 from portail.core.errors import BusinessError
 from portail.core.requests import client_ip
 from portail.habilitations import access
@@ -32,10 +32,8 @@ def _list_url(data) -> str:
     return f"{url}?{urlencode(kept)}" if kept else url
 
 
-@login_required
+@allowed_if(access.may_send_attestations)
 def caf_attestations(request):
-    if not access.may_send_attestations(request.user):
-        raise Http404
     filterset = AttestationRequestFilter(request.GET or None, queryset=selectors.attestation_requests_for_caf(request.user))
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     status = filterset.form.cleaned_data.get("status", "") if filterset.form.is_valid() else ""
