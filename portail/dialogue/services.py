@@ -3,6 +3,7 @@ and its journal entry (R9), written in that transaction."""
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -10,6 +11,7 @@ from django.utils.text import get_valid_filename
 
 from portail.core.clock import now
 from portail.core.errors import BusinessError
+from portail.habilitations import access
 from portail.journal.models import Action
 from portail.journal.services import journal_append
 
@@ -23,6 +25,19 @@ def _dialogue_trace(rights) -> tuple[dict, tuple]:
     codes = {role.code for role, _ in writers}
     via = [v for v in rights.trace()["via"] if v["role"] in codes]
     return {"via": via}, writers[0]
+
+
+def message_rights(*, actor, caf, number: str, ip: str | None = None):
+    """May the actor write to `caf` about a dossier? A refusal (no right there: 404; roles that forbid
+    Dialogue: 403) is journaled like a consultation's before it is raised (R9)."""
+    from portail.dossiers.services import dossier_refusal_record
+
+    try:
+        return access.dialogue_write_rights(actor, caf.pk)
+    except (Http404, PermissionDenied) as refusal:
+        reason = "no_right" if isinstance(refusal, Http404) else "dialogue_not_allowed"
+        dossier_refusal_record(actor=actor, ip=ip, caf=caf, number=number, reason=reason, page="dialogue")
+        raise
 
 
 def message_dossier(*, actor, rights, caf, number: str, ip: str | None = None):

@@ -115,3 +115,13 @@ def test_a_known_number_is_no_refusal(client, world):
     client.force_login(world.partner)
     assert client.get(world.new_url()).status_code == 200
     assert not _entries(Action.DOSSIER_REFUSED)
+
+
+@pytest.mark.parametrize("who, status, reason", [("stranger", 404, "no_right"), ("reader", 403, "dialogue_not_allowed")])
+def test_a_user_who_may_not_write_there_is_refused_and_journaled(client, world, who, status, reason):
+    client.force_login(getattr(world, who))
+    assert client.get(world.new_url()).status_code == status
+    [entry] = _entries(Action.DOSSIER_REFUSED)
+    assert entry.actor == getattr(world, who)
+    assert (entry.caf_id, entry.dossier_number) == (world.caf_a.pk, world.dossier_a.number)
+    assert entry.details == {"reason": reason, "page": "dialogue"}

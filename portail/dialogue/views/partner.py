@@ -23,7 +23,7 @@ def _crumbs(*extra):
 @login_required
 def new(request, caf_code: str, number: str):
     caf = selectors.caf_by_code(caf_code)
-    rights = access.dialogue_write_rights(request.user, caf.pk)
+    rights = services.message_rights(actor=request.user, caf=caf, number=number, ip=client_ip(request))
     dossier = services.message_dossier(actor=request.user, rights=rights, caf=caf, number=number, ip=client_ip(request))
     form = MessageForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
