@@ -9,7 +9,7 @@ from portail.core.paging import paginate
 from portail.core.requests import client_ip
 
 from .. import services
-from ..access import (Do, access_group, groups_visible_to, management_scope, may_create_top_group,
+from ..access import (Do, access_group, groups_visible_to, management_scope, may_administer_group, may_create_top_group,
                       require_manager, users_visible_to)
 from ..filters import GroupFilter
 from ..forms import GroupCloseForm, GroupForm
@@ -74,7 +74,7 @@ def group_create(request, convention):
 @in_convention
 def group_update(request, convention, group_id):
     group = access_group(request.user, convention, group_id, Do.MANAGE)
-    can_name = management_scope(request.user, convention).covers_strictly(group)
+    can_name = may_administer_group(request.user, convention, group)
     initial = {"label": group.label, "opening_date": group.opening_date, "closing_date": group.closing_date,
                "responsable": group.responsable_id}
     form = GroupForm(request.POST or None, initial=initial, parents=Group.objects.none(),
