@@ -6,7 +6,7 @@ administered by `admin_user`; the Cdap roles `role_t1` (every tab, attestations)
 """
 import pytest
 
-from portail.core.testing import factories as f
+from portail.testing import factories as f
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from habilitations_data import Sizes, generate
 
 from portail.accounts.models import User
 from portail.conventions.models import Caf, Convention
-from portail.habilitations import access
+from portail import access
 from portail.habilitations.models import Group, Membership
 
 BACKEND = "portail.accounts.backends.PortalBackend"
@@ -169,7 +169,7 @@ def run(samples: int, seed: int) -> None:
                 continue
             measure(f"{name} [{who}]", lambda _, client=client, url=url: client.get(url), reps, rows)
     client = Client()
-    home = reverse("core:home")
+    home = reverse("home:index")
     logged = []
     for user, _ in pairs[:50]:
         logged.append(user)

@@ -21,7 +21,7 @@ from portail.accounts.identifiers import format_identifier
 from portail.accounts.models import IdentifierCounter, User
 from portail.conventions.models import Caf, Convention, Organisation, Role, Service
 from portail.core.clock import today
-from portail.core.demo import CATALOGUE
+from portail.demo.data import CATALOGUE
 from portail.habilitations.models import MAX_DEPTH, Group, GroupRole, Membership
 
 BATCH = 5000

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("portail.core.urls")),
+    path("", include("portail.home.urls")),
     path("compte/", include("portail.accounts.urls")),
     path("conventions/", include("portail.conventions.urls")),
     path("conventions/<int:convention_id>/", include("portail.habilitations.urls")),

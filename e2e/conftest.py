@@ -79,7 +79,7 @@ def demo(transactional_db):
     """The demo data (conventions, groups, roles, demo logins), in the live server's database."""
     from django.core import mail
 
-    from portail.core.demo import load_demo
+    from portail.demo.data import load_demo
 
     logins = load_demo()
     mail.outbox.clear()  # the walkthrough starts with an empty mailbox

@@ -10,7 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from portail.core.demo import DEMO_PASSWORD
+from portail.demo.data import DEMO_PASSWORD
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 

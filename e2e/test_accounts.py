@@ -36,7 +36,7 @@ def test_good_login_lands_on_welcome_then_logout(page, demo):
     expect(page.get_by_role("button", name="Se déconnecter")).to_have_count(0)
     check(page, "deconnexion")
     # The session is gone: the welcome page asks to log in again.
-    page.goto(url("core:home"))
+    page.goto(url("home:index"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Connexion à Mon Compte Partenaire")
 
 

@@ -20,7 +20,7 @@ from portail.dialogue import services as dialogue_services
 from portail.dialogue.models import Message
 from portail.dossiers.demo import demo_dossier_numbers
 from portail.dossiers.models import AttestationRequest, Dossier
-from portail.habilitations.access import consultation_rights
+from portail.access import consultation_rights
 
 from .helpers import check, expect, field, login, logout, menu, row, url
 

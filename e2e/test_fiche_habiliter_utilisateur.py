@@ -10,7 +10,7 @@ from django.core import mail
 
 from portail.accounts.models import User
 from portail.conventions.models import Caf, Role
-from portail.habilitations.access import consultation_rights
+from portail.access import consultation_rights
 from portail.habilitations.models import Group, GroupRole, Membership
 
 from .helpers import check, expect, field, login, menu, row, tick

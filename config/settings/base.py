@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "portail.dialogue",
     "portail.supervision",
     "portail.aide",
+    "portail.home",
+    "portail.demo",
 ]
 
 MIDDLEWARE = [
@@ -44,7 +46,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
-    "portail.core.middleware.JournalUnavailableMiddleware",
+    "portail.journal.middleware.JournalUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -60,7 +62,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "portail.core.context_processors.portal",
+                "portail.home.context_processors.portal",
             ],
         },
     },
@@ -95,7 +97,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "home:index"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 72  # activation and reset links live three days
 

@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from portail.core.paging import paginate
-from portail.habilitations.access import conventions_visible_to
+from portail.access import conventions_visible_to
 
 from .filters import ConventionFilter
 

@@ -1,15 +1,6 @@
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
-
-from .menu import menu_for
-
-
-@login_required
-def home(request):
-    entries = [e for e in menu_for(request) if e["link"] != "/"]
-    return render(request, "core/home.html", {"title": "Bienvenue", "entries": entries})
 
 
 def page_not_found(request, exception=None):

@@ -1,7 +1,7 @@
 """Demo messages so the Caf agent's inbox is not empty: one waiting, one already answered."""
 from portail.accounts.models import User
 from portail.dossiers.models import Dossier
-from portail.habilitations.access import consultation_rights
+from portail.access import consultation_rights
 
 from . import services
 from .models import Message

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from portail.conventions.models import Caf
 from portail.dossiers.models import Dossier
-from portail.habilitations import access
+from portail import access
 
 from .models import Answer, Message
 

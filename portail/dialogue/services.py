@@ -11,7 +11,7 @@ from django.utils.text import get_valid_filename
 
 from portail.core.clock import now
 from portail.core.errors import BusinessError
-from portail.habilitations import access
+from portail import access
 from portail.journal.models import Action
 from portail.journal.services import journal_append
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
+from portail.access import attestation_requests_visible_to
 from portail.conventions.models import Caf
 
 from .models import (
@@ -193,8 +194,6 @@ def attestation_requests_of(user) -> list[AttestationRequest]:
 def attestation_requests_for_caf(agent):
     """« Attestations à envoyer »: the agent's Caf's postal requests, newest first, each row with the
     allocataire's address and the requester in the same query."""
-    from portail.habilitations.access import attestation_requests_visible_to
-
     return (
         attestation_requests_visible_to(agent)
         .select_related("dossier", "dossier__housing", "requested_by", "requested_by__organisation")

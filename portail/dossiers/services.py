@@ -12,7 +12,7 @@ from django.db import transaction
 from portail.conventions.models import TAB_ORDER
 from portail.core.clock import now, today
 from portail.core.errors import BusinessError
-from portail.habilitations.access import ConsultationRights, consultation_rights
+from portail.access import ConsultationRights, consultation_rights
 from portail.journal.models import Action
 from portail.journal.services import JournalUnavailable, journal_append
 

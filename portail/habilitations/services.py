@@ -10,7 +10,7 @@ from portail.core.errors import BusinessError
 from portail.journal.models import Action
 from portail.journal.services import journal_append
 
-from .access import role_ceiling
+from portail.access import role_ceiling
 from .models import MAX_DEPTH, Group, GroupRole, Membership
 
 

@@ -8,11 +8,11 @@ from django.urls import reverse
 from portail.accounts.models import User
 from portail.accounts.services import user_create
 from portail.core.clock import today
-from portail.core.testing.factories import PASSWORD, UserFactory
+from portail.testing.factories import PASSWORD, UserFactory
 from portail.journal.models import Action, JournalEntry
 
 LOGIN = reverse("accounts:login")
-HOME = reverse("core:home")
+HOME = reverse("home:index")
 NEW_PASSWORD = "Un-Nouveau-Mot-2026!"
 
 

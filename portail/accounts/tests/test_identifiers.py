@@ -6,7 +6,7 @@ import pytest
 from portail.accounts.identifiers import PER_PREFIX, format_identifier, next_identifier
 from portail.accounts.models import IdentifierCounter, User
 from portail.accounts.services import user_create
-from portail.core.testing.factories import UserFactory
+from portail.testing.factories import UserFactory
 
 SHAPE = re.compile(r"^[A-Z]{4}[0-9]{4}$")
 

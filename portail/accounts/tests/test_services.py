@@ -9,8 +9,8 @@ from portail.accounts.models import User
 from portail.accounts.services import user_close, user_create, user_update
 from portail.core.clock import today
 from portail.core.errors import BusinessError
-from portail.core.testing.factories import make_group
-from portail.habilitations.access import consultation_rights
+from portail.testing.factories import make_group
+from portail.access import consultation_rights
 from portail.habilitations.models import Membership
 from portail.journal.models import Action, JournalEntry
 

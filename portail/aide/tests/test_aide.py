@@ -36,7 +36,7 @@ def test_index_lists_every_page_by_section(reader):
 
 
 def test_menu_offers_the_help_to_any_logged_in_user(reader):
-    html = reader.get(reverse("core:home")).content.decode()
+    html = reader.get(reverse("home:index")).content.decode()
     assert f'href="{reverse("aide:index")}"' in html and "Aide en ligne" in html
 
 

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from portail.accounts.models import User
 from portail.conventions.models import Convention
-from portail.core.testing.factories import (
+from portail.testing.factories import (
     CafFactory, ConventionFactory, GroupFactory, OrganisationFactory, RoleFactory, UserFactory, make_group,
 )
 from portail.habilitations.models import Group, GroupRole, Membership

@@ -1,6 +1,6 @@
 import pytest
 
-from portail.core.demo import load_demo
+from portail.demo.data import load_demo
 from portail.dialogue.models import Message
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.urls import reverse
 from portail.dialogue import services
 from portail.dialogue.forms import MAX_ATTACHMENT_BYTES
 from portail.dialogue.models import Message
-from portail.habilitations.access import consultation_rights
+from portail.access import consultation_rights
 from portail.journal.models import Action, JournalEntry
 
 from .conftest import PDF, pdf_upload

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from portail.core.errors import BusinessError, report_to_form
 from portail.core.requests import client_ip
-from portail.habilitations import access
+from portail import access
 
 from .. import selectors, services
 from ..forms import MessageForm

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from portail.core.testing import factories as f
+from portail.testing import factories as f
 from portail.dossiers.models import (
     Debt,
     Dossier,

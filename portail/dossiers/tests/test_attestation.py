@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from portail.core.testing import factories as f
+from portail.testing import factories as f
 from portail.dossiers.models import AttestationRequest
 from portail.dossiers.services import attestation_request_mark_sent
 from portail.journal.models import Action

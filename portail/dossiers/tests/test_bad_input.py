@@ -4,7 +4,7 @@ import html
 import pytest
 from django.urls import reverse
 
-from portail.core.testing import factories as f
+from portail.testing import factories as f
 from portail.journal.models import Action
 
 

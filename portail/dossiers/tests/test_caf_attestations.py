@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from portail.accounts.models import User
 from portail.core.clock import now, today
-from portail.core.testing import factories as f
+from portail.testing import factories as f
 from portail.dossiers import services
 from portail.dossiers.models import AttestationRequest
 from portail.journal.models import Action
@@ -84,7 +84,7 @@ def test_agent_of_another_caf_sees_only_his(login_as, other_caf_agent, ours, the
 def test_partner_users_get_404_and_no_menu_entry(request, login_as, who, ours):
     client = login_as(request.getfixturevalue(who))
     assert client.get(LIST_URL).status_code == 404
-    assert MENU_LABEL not in client.get(reverse("core:home")).content.decode()
+    assert MENU_LABEL not in client.get(reverse("home:index")).content.decode()
 
 
 @pytest.mark.parametrize("status", [User.Status.SUSPENDED, User.Status.CLOSED])

@@ -2,7 +2,7 @@
 from django.urls import reverse
 
 from portail.accounts.models import User
-from portail.core.demo import demo_dossier_numbers, load_demo
+from portail.demo.data import demo_dossier_numbers, load_demo
 from portail.dossiers.demo import DEMO_PER_CAF
 from portail.dossiers.models import Dossier
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.core.management import call_command
 
-from portail.core.testing import factories as f
+from portail.testing import factories as f
 from portail.dossiers import rules
 from portail.dossiers.generator import dossier_number, generate_dossiers
 from portail.dossiers.models import Benefit, Dossier, Payment, Right

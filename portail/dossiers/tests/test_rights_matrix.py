@@ -7,7 +7,7 @@ from django.urls import reverse
 from portail.accounts.models import User
 from portail.conventions.models import TAB_ORDER, Convention
 from portail.core.clock import today
-from portail.core.testing import factories as f
+from portail.testing import factories as f
 from portail.habilitations.models import Group
 
 T18_TABS = ["synthese", "resume", "famille", "logement"]

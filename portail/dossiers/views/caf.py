@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from portail.core.decorators import allowed_if
 from portail.core.errors import BusinessError
 from portail.core.requests import client_ip
-from portail.habilitations import access
+from portail import access
 
 from .. import selectors, services
 from ..filters import AttestationRequestFilter

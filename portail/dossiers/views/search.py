@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from portail.core.requests import client_ip
-from portail.habilitations.access import cafs_for_consultation
+from portail.access import cafs_for_consultation
 
 from .. import selectors, services
 from ..forms import SearchForm

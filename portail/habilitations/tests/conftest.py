@@ -20,7 +20,7 @@ import pytest
 
 from portail.accounts.models import User
 from portail.conventions.models import Convention, Role
-from portail.core.testing import factories as f
+from portail.testing import factories as f
 from portail.habilitations.models import Group, GroupRole, Membership
 from portail.journal.models import JournalEntry
 

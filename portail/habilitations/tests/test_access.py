@@ -5,8 +5,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from portail.core.testing.factories import CafAgentFactory, CafFactory, ConventionFactory, UserFactory, make_group
-from portail.habilitations.access import (
+from portail.testing.factories import CafAgentFactory, CafFactory, ConventionFactory, UserFactory, make_group
+from portail.access import (
     Do, access_convention, access_group, access_user, cafs_for_consultation, consultation_rights,
     conventions_visible_to, groups_visible_to, management_scope, open_groups_of, require_manager, users_visible_to,
 )

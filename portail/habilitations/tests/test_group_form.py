@@ -1,7 +1,7 @@
 """« Créer un groupe » as each kind of manager sees it."""
 from django.urls import reverse
 
-from portail.core.testing import factories as f
+from portail.testing import factories as f
 
 
 def test_a_responsable_finds_sous_groupe_de_already_ticked(convention, role_t1, make_group, login_as):

@@ -5,8 +5,8 @@ import pytest
 
 from portail.conventions.models import Convention
 from portail.core.clock import today
-from portail.core.testing.factories import ConventionFactory, UserFactory, make_group
-from portail.habilitations.access import cafs_for_consultation, consultation_rights, open_groups_of, roles_of
+from portail.testing.factories import ConventionFactory, UserFactory, make_group
+from portail.access import cafs_for_consultation, consultation_rights, open_groups_of, roles_of
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import pytest
 
 from portail.core.clock import today
 from portail.core.errors import BusinessError
-from portail.core.testing.factories import ConventionFactory, UserFactory, make_group
+from portail.testing.factories import ConventionFactory, UserFactory, make_group
 from portail.habilitations import services
-from portail.habilitations.access import consultation_rights, open_groups_of
+from portail.access import consultation_rights, open_groups_of
 from portail.habilitations.models import MAX_DEPTH, Group
 from portail.journal.models import Action, JournalEntry
 

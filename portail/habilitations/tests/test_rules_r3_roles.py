@@ -3,9 +3,9 @@ import pytest
 
 from portail.conventions.models import Role
 from portail.core.errors import BusinessError
-from portail.core.testing.factories import RoleFactory, ServiceFactory, UserFactory, make_group
+from portail.testing.factories import RoleFactory, ServiceFactory, UserFactory, make_group
 from portail.habilitations import services
-from portail.habilitations.access import consultation_rights, role_ceiling
+from portail.access import consultation_rights, role_ceiling
 from portail.habilitations.models import GroupRole
 from portail.journal.models import Action, JournalEntry
 

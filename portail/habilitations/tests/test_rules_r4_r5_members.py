@@ -6,11 +6,11 @@ import pytest
 from portail.accounts.models import User
 from portail.core.clock import today
 from portail.core.errors import BusinessError
-from portail.core.testing.factories import (
+from portail.testing.factories import (
     CafAgentFactory, ConventionFactory, RoleFactory, ServiceFactory, UserFactory, make_group,
 )
 from portail.habilitations import services
-from portail.habilitations.access import cafs_for_consultation, consultation_rights, open_groups_of
+from portail.access import cafs_for_consultation, consultation_rights, open_groups_of
 from portail.habilitations.models import Group, GroupRole, Membership
 from portail.journal.models import Action, JournalEntry
 

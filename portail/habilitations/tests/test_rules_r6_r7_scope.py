@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from portail.core.testing.factories import ConventionFactory, UserFactory, make_group
-from portail.habilitations.access import (
+from portail.testing.factories import ConventionFactory, UserFactory, make_group
+from portail.access import (
     Do, access_convention, access_group, access_user, conventions_visible_to, groups_visible_to, management_scope,
     may_administer_group, may_create_top_group, may_manage, users_visible_to,
 )

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from portail.core.testing import factories as f
+from portail.testing import factories as f
 from portail.habilitations.models import Group, GroupRole, Membership
 from portail.journal.models import Action, JournalEntry
 

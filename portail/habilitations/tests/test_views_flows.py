@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from portail.accounts.models import User
-from portail.core.testing import factories as f
+from portail.testing import factories as f
 from portail.habilitations.models import Group, GroupRole, Membership
 from portail.journal.models import Action, JournalEntry
 

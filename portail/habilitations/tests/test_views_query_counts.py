@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portail.core.testing import factories as f
+from portail.testing import factories as f
 from portail.habilitations.models import GroupRole, Membership
 
 FEW, MANY = 3, 30

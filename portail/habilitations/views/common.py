@@ -3,7 +3,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.urls import reverse
 
-from ..access import Do, access_convention, may_manage
+from portail.access import Do, access_convention, may_manage
 
 
 def in_convention(view):

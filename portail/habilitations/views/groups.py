@@ -9,7 +9,7 @@ from portail.core.paging import paginate
 from portail.core.requests import client_ip
 
 from .. import services
-from ..access import (Do, access_group, groups_visible_to, management_scope, may_administer_group, may_create_top_group,
+from portail.access import (Do, access_group, groups_visible_to, management_scope, may_administer_group, may_create_top_group,
                       require_manager, users_visible_to)
 from ..filters import GroupFilter
 from ..forms import GroupCloseForm, GroupForm

@@ -7,7 +7,7 @@ from portail.core.errors import BusinessError, report_to_form
 from portail.core.requests import client_ip
 
 from .. import services
-from ..access import (Do, access_group, access_user, access_user_for_membership, groups_visible_to, management_scope,
+from portail.access import (Do, access_group, access_user, access_user_for_membership, groups_visible_to, management_scope,
                       may_manage)
 from ..forms import MembershipAddForm
 from ..models import Group, Membership

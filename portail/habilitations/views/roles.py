@@ -13,7 +13,7 @@ from portail.core.errors import BusinessError
 from portail.core.requests import client_ip
 
 from .. import services
-from ..access import Do, access_group, role_ceiling
+from portail.access import Do, access_group, role_ceiling
 from ..forms import AssignRoleForm, ServiceChoiceForm
 from ..models import GroupRole
 from .common import convention_context, in_convention

@@ -9,7 +9,7 @@ from portail.core.errors import BusinessError, report_to_form
 from portail.core.paging import paginate
 from portail.core.requests import client_ip
 
-from ..access import Do, access_user, require_manager, users_visible_to
+from portail.access import Do, access_user, require_manager, users_visible_to
 from ..filters import UserFilter
 from .common import convention_context, in_convention
 

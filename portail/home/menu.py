@@ -5,6 +5,8 @@ from functools import cached_property
 
 from django.urls import reverse
 
+from portail import access
+
 
 class Viewer:
     """The person the menu is built for, with the one costly fact several entries need computed once."""
@@ -14,7 +16,7 @@ class Viewer:
 
     @cached_property
     def consultation_cafs(self) -> list:
-        return _access().cafs_for_consultation(self.user)
+        return access.cafs_for_consultation(self.user)
 
 
 @dataclass(frozen=True)
@@ -24,20 +26,14 @@ class MenuEntry:
     visible: Callable[[Viewer], bool]
 
 
-def _access():
-    from portail.habilitations import access
-
-    return access
-
-
 ENTRIES: list[MenuEntry] = [
-    MenuEntry("Accueil", "core:home", lambda v: True),
+    MenuEntry("Accueil", "home:index", lambda v: True),
     MenuEntry("Consulter les conventions", "conventions:list",
-              lambda v: _access().conventions_visible_to(v.user).exists()),
+              lambda v: access.conventions_visible_to(v.user).exists()),
     MenuEntry("Consulter Dossiers", "dossiers:search", lambda v: bool(v.consultation_cafs)),
-    MenuEntry("Dialogue", "dialogue:mine", lambda v: _access().may_use_dialogue(v.user, v.consultation_cafs)),
-    MenuEntry("Messages des partenaires", "dialogue:inbox", lambda v: _access().may_answer_dialogue(v.user)),
-    MenuEntry("Attestations à envoyer", "dossiers:caf_attestations", lambda v: _access().may_send_attestations(v.user)),
+    MenuEntry("Dialogue", "dialogue:mine", lambda v: access.may_use_dialogue(v.user, v.consultation_cafs)),
+    MenuEntry("Messages des partenaires", "dialogue:inbox", lambda v: access.may_answer_dialogue(v.user)),
+    MenuEntry("Attestations à envoyer", "dossiers:caf_attestations", lambda v: access.may_send_attestations(v.user)),
     MenuEntry("Aide en ligne", "aide:index", lambda v: True),
 ]
 

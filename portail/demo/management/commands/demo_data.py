@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from portail.core.demo import DEMO_PASSWORD, demo_dossier_numbers, load_demo
+from portail.demo.data import DEMO_PASSWORD, demo_dossier_numbers, load_demo
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from portail.journal.services import JournalUnavailable
+from .services import JournalUnavailable
 
 
 class JournalUnavailableMiddleware:

@@ -1,7 +1,7 @@
 """The shared factories build consistent objects (tree fields, organisations, Cdap)."""
 import pytest
 
-from portail.core.testing.factories import (
+from portail.testing.factories import (
     CafAgentFactory, ConventionFactory, GroupFactory, GroupRoleFactory, MembershipFactory, PASSWORD, make_group,
 )
 

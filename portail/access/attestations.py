@@ -1,0 +1,25 @@
+"""Postal attestation requests, Caf side."""
+from django.db.models import QuerySet
+from django.http import Http404
+
+from portail.dossiers.models import AttestationRequest
+
+
+def may_send_attestations(user) -> bool:
+    """The Caf's « Attestations à envoyer »: an open Caf agent."""
+    return user.is_authenticated and user.is_caf_agent and user.is_open
+
+
+def attestation_requests_visible_to(agent) -> QuerySet:
+    """The postal attestation requests about his Caf's dossiers; nothing for anyone else."""
+    if not may_send_attestations(agent):
+        return AttestationRequest.objects.none()
+    return AttestationRequest.objects.filter(dossier__caf_id=agent.caf_id)
+
+
+def access_attestation_request(agent, request_id):
+    """One request of the agent's Caf (to mark it sent); 404 outside it, for a partner or a forged id."""
+    try:
+        return attestation_requests_visible_to(agent).select_related("dossier").get(pk=int(request_id))
+    except (AttestationRequest.DoesNotExist, TypeError, ValueError):
+        raise Http404

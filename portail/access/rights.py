@@ -1,0 +1,129 @@
+"""Effective rights: the roles a user holds (R3, R5) and what they open on a Caf's dossiers (R8)."""
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import QuerySet
+
+from portail.accounts.models import User
+from portail.conventions.models import TAB_ORDER, Convention, Role
+from portail.core.clock import today
+from portail.habilitations.models import Group, GroupRole
+
+
+def role_ceiling(group: Group) -> QuerySet[Role]:
+    """Roles a group may hold: its direct parent's (R3), or for a main group the convention's services'."""
+    if group.parent_id is None:
+        return Role.objects.filter(service__conventions=group.convention_id)
+    return Role.objects.filter(group_roles__group_id=group.parent_id, group_roles__state=GroupRole.State.ACTIVE)
+
+
+def open_groups_of(user: User, day: date | None = None) -> list[Group]:
+    """Groups that give the user rights on `day`: open user, open groups with no closed ancestor,
+    open conventions of his organisation (R1, R2, R4, R5). Two queries."""
+    day = day or today()
+    if not user.is_open_on(day) or user.organisation_id is None:
+        return []
+    open_conventions = Convention.objects.open_on(day)
+    groups = list(
+        Group.objects.open_on(day)
+        .filter(
+            memberships__user=user,
+            convention__in=open_conventions,
+            convention__organisation_id=user.organisation_id,
+        )
+        .select_related("convention", "convention__caf")
+    )
+    ancestor_ids = {a for g in groups for a in g.ancestor_ids}
+    if ancestor_ids:
+        open_ids = set(Group.objects.open_on(day).filter(pk__in=ancestor_ids).values_list("pk", flat=True))
+        groups = [g for g in groups if set(g.ancestor_ids) <= open_ids]
+    return groups
+
+
+def roles_of(user: User, *, caf_id: int, service_code: str, day: date | None = None) -> list[tuple[Role, Group]]:
+    """(role, group that gives it) for a user at a Caf for a service: the union of R5."""
+    groups = [g for g in open_groups_of(user, day) if g.convention.caf_id == caf_id]
+    if not groups:
+        return []
+    by_id = {g.pk: g for g in groups}
+    grants = GroupRole.objects.filter(
+        group_id__in=by_id,
+        state=GroupRole.State.ACTIVE,
+        role__service__code=service_code,
+        group__convention__services__code=service_code,
+    ).select_related("role", "role__service")
+    return [(gr.role, by_id[gr.group_id]) for gr in grants]
+
+
+CDAP = "CDAP"
+
+
+@dataclass(frozen=True)
+class ConsultationRights:
+    """What a user may do on the dossiers of one Caf, and through which grants (for the journal)."""
+
+    caf_id: int
+    grants: tuple[tuple[Role, Group], ...]
+
+    @property
+    def allowed(self) -> bool:
+        return bool(self.grants)
+
+    @property
+    def tabs(self) -> list[str]:
+        held = {tab for role, _ in self.grants for tab in role.tabs}
+        return [t for t in TAB_ORDER if t in held]
+
+    @property
+    def can_print_attestation(self) -> bool:
+        return any(role.can_print_attestation for role, _ in self.grants)
+
+    @property
+    def can_post_attestation(self) -> bool:
+        return any(role.can_post_attestation for role, _ in self.grants)
+
+    @property
+    def can_write_dialogue(self) -> bool:
+        return any(role.can_write_dialogue for role, _ in self.grants)
+
+    @property
+    def conventions(self) -> list[Convention]:
+        """The conventions that grant these rights: their finalités stay on screen with the file."""
+        seen: dict[int, Convention] = {}
+        for _, group in self.grants:
+            seen.setdefault(group.convention_id, group.convention)
+        return list(seen.values())
+
+    def grants_for_tab(self, tab: str) -> list[tuple[Role, Group]]:
+        return [(r, g) for r, g in self.grants if tab in r.tabs]
+
+    def trace(self, tab: str | None = None) -> dict:
+        """Journal details: through which convention/group/role the access was granted."""
+        grants = self.grants_for_tab(tab) if tab else list(self.grants)
+        return {
+            "via": [
+                {"convention": g.convention_id, "group": g.pk, "group_code": g.code, "role": r.code}
+                for r, g in grants
+            ]
+        }
+
+
+def consultation_rights(user, caf_id: int, day: date | None = None) -> ConsultationRights:
+    return ConsultationRights(caf_id=caf_id, grants=tuple(roles_of(user, caf_id=caf_id, service_code=CDAP, day=day)))
+
+
+def cafs_for_consultation(user, day: date | None = None) -> list:
+    """The Cafs where the user holds at least one active Cdap role (the « Caf » list of Consulter Dossiers)."""
+    groups = open_groups_of(user, day)
+    if not groups:
+        return []
+    with_cdap = set(
+        GroupRole.objects.filter(
+            group_id__in=[g.pk for g in groups],
+            state=GroupRole.State.ACTIVE,
+            role__service__code=CDAP,
+            group__convention__services__code=CDAP,
+        ).values_list("group_id", flat=True)
+    )
+    cafs = {g.convention.caf_id: g.convention.caf for g in groups if g.pk in with_cdap}
+    return sorted(cafs.values(), key=lambda caf: caf.name)

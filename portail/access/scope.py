@@ -1,0 +1,67 @@
+"""Who manages what in one convention: all of it (administrator, R6) or some subtrees (responsable, R7)."""
+from dataclasses import dataclass
+from enum import Enum
+
+from django.db.models import Q
+
+from portail.conventions.models import Convention
+from portail.core.clock import today
+from portail.habilitations.models import Group
+
+
+class Do(str, Enum):
+    VIEW = "view"  # read lists and detail pages
+    MANAGE = "manage"  # roles, members, sub-groups, label and dates
+    ADMINISTER = "administer"  # close, name the responsable: above the group itself
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an actor manages in one convention: all of it, or some subtrees."""
+
+    convention_id: int
+    whole: bool
+    paths: tuple[str, ...] = ()
+    # R1: a suspended, closed or expired convention is kept for reading; nobody changes it.
+    writable: bool = True
+
+    def covers(self, group: Group) -> bool:
+        return self.whole or any(group.path.startswith(p) for p in self.paths)
+
+    def covers_strictly(self, group: Group) -> bool:
+        """Below the actor's own groups: he may close them or name their responsable."""
+        return self.whole or any(group.path.startswith(p) and group.path != p for p in self.paths)
+
+    def group_filter(self) -> Q:
+        if self.whole:
+            return Q(convention_id=self.convention_id)
+        q = Q(pk__in=[])
+        for p in self.paths:
+            q |= Q(path__startswith=p)
+        return Q(convention_id=self.convention_id) & q
+
+
+def is_partner_actor(actor) -> bool:
+    return actor.is_authenticated and actor.organisation_id is not None and actor.is_open
+
+
+def management_scope(actor, convention: Convention) -> Scope | None:
+    """None when the actor manages nothing in that convention."""
+    if not is_partner_actor(actor) or actor.organisation_id != convention.organisation_id:
+        return None
+    # Not yet open is still writable: the partner prepares its groups before the opening date.
+    writable = convention.status == Convention.Status.OPEN and (
+        convention.closing_date is None or convention.closing_date >= today()
+    )
+    if convention.administrators.filter(pk=actor.pk).exists():
+        return Scope(convention.pk, whole=True, writable=writable)
+    paths = tuple(
+        Group.objects.filter(convention=convention, responsable=actor).values_list("path", flat=True)
+    )
+    # Drop paths already covered by a shorter one.
+    kept = tuple(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
+    return Scope(convention.pk, whole=False, paths=kept, writable=writable) if kept else None
+
+
+def reads_as_caf(actor, convention: Convention) -> bool:
+    return actor.is_authenticated and actor.is_caf_agent and actor.is_open and actor.caf_id == convention.caf_id
