@@ -7,6 +7,10 @@ from .env import env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me")
+# Key of the journal's HMAC chain; never stored in the database (production requires it, see prod.py).
+JOURNAL_HMAC_KEY = env_str("JOURNAL_HMAC_KEY", "dev-only-journal-key-not-secret")
+# Append-only file, outside the database, where each `journal_verify` writes the head it checked.
+JOURNAL_ANCHOR_FILE = env_str("JOURNAL_ANCHOR_FILE", str(BASE_DIR / "var" / "journal-anchors.jsonl"))
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
@@ -37,12 +41,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portail.core.uploads.RequestBodyLimitMiddleware",  # before anything reads the body (CSRF, forms)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portail.core.middleware.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -68,6 +74,8 @@ TEMPLATES = [
     },
 ]
 FORM_RENDERER = "dsfr.forms.DsfrDjangoTemplates"
+# django-dsfr marks alert/message contents safe by default; ours may carry user text (names, codes).
+DSFR_CONTENT_IS_SAFE = False
 
 # DATABASE_URL selects PostgreSQL (postgres://…); absent, the embedded SQLite file is used.
 DATABASES = {
@@ -76,8 +84,14 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
     )
 }
+# MIGRATE_DATABASE_URL: the owner role that runs `migrate --database owner` (the app role only INSERTs and
+# SELECTs on the journal: `manage.py journal_db_roles`). Same database, so tests mirror it on default.
+if env_str("MIGRATE_DATABASE_URL"):
+    DATABASES["owner"] = {**dj_database_url.parse(env_str("MIGRATE_DATABASE_URL")), "TEST": {"MIRROR": "default"}}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # IMMEDIATE: a transaction takes the write lock when it begins, so services that read a rule's input
+    # then write are serialised (SQLite has no row locks) instead of failing with « database is locked ».
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -95,6 +109,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "portail.accounts.password_validation.SinglePatternValidator"},
+    {"NAME": "portail.accounts.password_validation.PersonalDataValidator"},
+    {"NAME": "portail.accounts.password_validation.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home:index"
@@ -106,10 +123,30 @@ SESSION_COOKIE_AGE = 60 * 60 * 8
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
 
+# Request bodies: refused with a 413 from their Content-Length before being read
+# (portail/core/uploads.py): 1 Mo for any form, 6 Mo for the Dialogue form (a 5 Mo PDF and the text).
+REQUEST_BODY_MAX_BYTES = 1024 * 1024
+REQUEST_BODY_LIMITS = {"dialogue:new": 6 * 1024 * 1024}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # text fields of any form, files excluded
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # a larger attachment is spooled to disk, not held in memory
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+
+# Lockout per identifier whatever the address (5 failures, a cool-off that doubles with each recent
+# lockout), and per address over all identifiers (AXES_ADDRESS_FAILURE_LIMIT): see accounts/lockout.py.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 20)
+AXES_HANDLER = "portail.accounts.lockout.PortalAxesHandler"
+AXES_COOLOFF_TIME = "portail.accounts.lockout.cool_off"
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_CLIENT_IP_CALLABLE = "portail.core.requests.client_ip"
+# Addresses or networks of our own reverse proxies / load balancers: only they may set X-Forwarded-For.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+# axes.W006 asks for "ip_address" among the lockout parameters; the address limit is enforced by
+# PortalAxesHandler instead, with its own (higher) threshold, so an office behind one address is
+# not locked out by five typing mistakes.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_LOCKOUT_CALLABLE = "portail.accounts.lockout.lockout_response"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 
 LANGUAGE_CODE = "fr"

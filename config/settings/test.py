@@ -11,3 +11,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None  # assets come from the apps through the finders; no collectstatic here
+# Each test run anchors the journal in its own directory, never in the developer's var/.
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+JOURNAL_ANCHOR_FILE = str(Path(tempfile.mkdtemp(prefix="portail-journal-")) / "anchors.jsonl")

@@ -1,7 +1,7 @@
 """The one permission module.
 
-Every view turns (actor, object id, action) into an object through the functions here, or
-gets an exception: Http404 when the object is outside the actor's scope (its existence must
+Every view turns (actor, object id, action) into an object through the functions here (on
+convention pages: through the request's `Seat`, built once by `in_convention`), or gets an exception: Http404 when the object is outside the actor's scope (its existence must
 not leak, R7), PermissionDenied when he may see it but not do that. Lists go through the
 `*_visible_to` / `*_managed_by` querysets. Anything not granted here is refused.
 
@@ -12,19 +12,21 @@ Scopes:
 - everyone else: nothing here.
 
 The package sits above the domain models and below views and services:
-- `scope`: who manages what in a convention (`Scope`, `management_scope`);
-- `habilitations`: conventions, groups and users a person may see or change;
+- `scope`: who manages what in a convention (`Scope`, `management_scope`) and the rule of R7b;
+- `seat`: the one decision API of a convention's pages (`Seat`: objects, per-row answers for lists);
+- `habilitations`: the same decisions as single calls (`access_*`, `*_visible_to`);
 - `rights`: effective roles (R3, R5) and consultation rights (R8);
 - `dialogue`, `attestations`: the Caf-side and partner-side pages around a dossier.
 """
-from .attestations import access_attestation_request, attestation_requests_visible_to, may_send_attestations
+from .attestations import (access_attestation_request, attestation_requests_made_by,
+                           attestation_requests_visible_to, may_send_attestations)
 from .dialogue import (access_dialogue_message, dialogue_messages_visible_to, dialogue_write_rights,
                        may_answer_dialogue, may_use_dialogue)
-from .habilitations import (access_convention, access_group, access_user, access_user_for_membership,
-                            conventions_visible_to, groups_visible_to, may_administer_group, may_create_top_group,
-                            may_manage, require_manager, users_visible_to)
+from .habilitations import (access_convention, access_group, access_user, access_user_lockout, conventions_visible_to,
+                            groups_visible_to, users_visible_to)
 from .rights import (CDAP, ConsultationRights, cafs_for_consultation, consultation_rights, open_groups_of, role_ceiling,
                      roles_of)
 from .scope import Do, Scope, is_partner_actor, management_scope, reads_as_caf
+from .seat import GroupRow, Seat, UserRow
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,8 +1,11 @@
-"""Postal attestation requests, Caf side."""
+"""Postal attestation requests: the Caf's side, and the partner's own list."""
 from django.db.models import QuerySet
 from django.http import Http404
 
 from portail.dossiers.models import AttestationRequest
+
+from .rights import cafs_for_consultation
+from .scope import is_partner_actor
 
 
 def may_send_attestations(user) -> bool:
@@ -23,3 +26,12 @@ def access_attestation_request(agent, request_id):
         return attestation_requests_visible_to(agent).select_related("dossier").get(pk=int(request_id))
     except (AttestationRequest.DoesNotExist, TypeError, ValueError):
         raise Http404
+
+
+def attestation_requests_made_by(user) -> QuerySet:
+    """« Attestations envoyées par courrier »: the user's own requests, only at the Cafs where he may
+    still consult (R8): once every right there is lost, the allocataires' names and numbers go too."""
+    if not is_partner_actor(user):
+        return AttestationRequest.objects.none()
+    cafs = [caf.pk for caf in cafs_for_consultation(user)]
+    return AttestationRequest.objects.filter(requested_by=user, dossier__caf_id__in=cafs)

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from portail.accounts.models import User
 from portail.conventions.models import TAB_ORDER, Convention, Role
@@ -11,10 +11,37 @@ from portail.habilitations.models import Group, GroupRole
 
 
 def role_ceiling(group: Group) -> QuerySet[Role]:
-    """Roles a group may hold: its direct parent's (R3), or for a main group the convention's services'."""
+    """Roles a group may hold: its direct parent's (R3), or for a main group the convention's services'.
+
+    A parent's role counts only if every ancestor holds it too (active), so a stored row that escaped
+    R3 never widens the ceiling below it."""
     if group.parent_id is None:
         return Role.objects.filter(service__conventions=group.convention_id)
-    return Role.objects.filter(group_roles__group_id=group.parent_id, group_roles__state=GroupRole.State.ACTIVE)
+    ancestors = group.ancestor_ids or [group.parent_id]
+    return (
+        Role.objects.filter(group_roles__group_id__in=ancestors, group_roles__state=GroupRole.State.ACTIVE)
+        .annotate(holders=Count("group_roles"))
+        .filter(holders=len(ancestors))
+    )
+
+
+def _effective_grants(groups: list[Group], **role_filter) -> list[tuple[Role, Group]]:
+    """(role, group) for the active grants of `groups` whose role every ancestor of the group also
+    holds actively (R3), whatever the stored rows say: one query for the groups and their ancestors,
+    the chains checked here."""
+    by_id = {g.pk: g for g in groups}
+    ids = set(by_id) | {a for g in groups for a in g.ancestor_ids}
+    rows = list(
+        GroupRole.objects.filter(group_id__in=ids, state=GroupRole.State.ACTIVE, **role_filter)
+        .select_related("role", "role__service")
+        .order_by("pk")
+    )
+    held = {(gr.group_id, gr.role_id) for gr in rows}
+    return [
+        (gr.role, by_id[gr.group_id])
+        for gr in rows
+        if gr.group_id in by_id and all((a, gr.role_id) in held for a in by_id[gr.group_id].ancestor_ids)
+    ]
 
 
 def open_groups_of(user: User, day: date | None = None) -> list[Group]:
@@ -41,18 +68,12 @@ def open_groups_of(user: User, day: date | None = None) -> list[Group]:
 
 
 def roles_of(user: User, *, caf_id: int, service_code: str, day: date | None = None) -> list[tuple[Role, Group]]:
-    """(role, group that gives it) for a user at a Caf for a service: the union of R5."""
+    """(role, group that gives it) for a user at a Caf for a service: the union of R5, each grant
+    checked against the group's ancestors (R3). Three queries."""
     groups = [g for g in open_groups_of(user, day) if g.convention.caf_id == caf_id]
     if not groups:
         return []
-    by_id = {g.pk: g for g in groups}
-    grants = GroupRole.objects.filter(
-        group_id__in=by_id,
-        state=GroupRole.State.ACTIVE,
-        role__service__code=service_code,
-        group__convention__services__code=service_code,
-    ).select_related("role", "role__service")
-    return [(gr.role, by_id[gr.group_id]) for gr in grants]
+    return _effective_grants(groups, role__service__code=service_code, group__convention__services__code=service_code)
 
 
 CDAP = "CDAP"
@@ -117,13 +138,6 @@ def cafs_for_consultation(user, day: date | None = None) -> list:
     groups = open_groups_of(user, day)
     if not groups:
         return []
-    with_cdap = set(
-        GroupRole.objects.filter(
-            group_id__in=[g.pk for g in groups],
-            state=GroupRole.State.ACTIVE,
-            role__service__code=CDAP,
-            group__convention__services__code=CDAP,
-        ).values_list("group_id", flat=True)
-    )
+    with_cdap = {g.pk for _, g in _effective_grants(groups, role__service__code=CDAP, group__convention__services__code=CDAP)}
     cafs = {g.convention.caf_id: g.convention.caf for g in groups if g.pk in with_cdap}
     return sorted(cafs.values(), key=lambda caf: caf.name)

@@ -1,4 +1,21 @@
-"""Who manages what in one convention: all of it (administrator, R6) or some subtrees (responsable, R7)."""
+"""Who manages what in one convention: all of it (administrator, R6) or some subtrees (responsable, R7).
+
+The rule of people and groups (R7b), decided by `Seat` (seat.py) and nowhere else:
+
+- Seeing. An administrator sees his convention's groups and the organisation's whole staff (he may
+  put any of them in his groups); a responsable sees his subtree, its members and the staff placed
+  in no group. A Caf agent of the convention's Caf reads all of it. Anything else answers 404.
+- Adding or removing a membership (`Do.ENROL`): on groups in one's scope, for any person one sees.
+- Changing a person (`Do.MANAGE` on a user: name, e-mail, phone, dates, status, closing, unlock):
+  only when every right that person holds comes from one's scope. For an administrator, all the
+  person's memberships are in this convention's groups and the person is responsable of no group
+  elsewhere; for a responsable, all of them are in his subtree and the person is responsable of no
+  group outside it, at or above his own. Never an administrator of any convention (the Caf names and
+  changes them), never oneself.
+- Groups. `Do.MANAGE`: label, members, sub-groups, for any group in one's scope. `Do.ADMINISTER`:
+  dates, status, closing, roles and responsable, decided from above the group, so a responsable
+  never widens the group he is responsable of; his administrator or a parent responsable does.
+"""
 from dataclasses import dataclass
 from enum import Enum
 
@@ -11,8 +28,10 @@ from portail.habilitations.models import Group
 
 class Do(str, Enum):
     VIEW = "view"  # read lists and detail pages
-    MANAGE = "manage"  # roles, members, sub-groups, label and dates
-    ADMINISTER = "administer"  # close, name the responsable: above the group itself
+    MANAGE = "manage"  # a group: label, members, sub-groups; a person: change him (every right he holds is ours)
+    ADMINISTER = "administer"  # a group: dates, status, close, roles, responsable: decided from above it
+    ENROL = "enrol"  # a person: put him in, or take him out of, groups of one's scope
+    UNLOCK = "unlock"  # a person: lift his sign-in lockout (as MANAGE, and any agent of the convention's Caf)
 
 
 @dataclass(frozen=True)

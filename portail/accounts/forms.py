@@ -1,7 +1,10 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.core.validators import ProhibitNullCharactersValidator
 
 from portail.core.forms import PortalForm
+
+from .models import User
 
 
 class LoginForm(PortalForm, AuthenticationForm):
@@ -10,7 +13,9 @@ class LoginForm(PortalForm, AuthenticationForm):
     password = forms.CharField(label="Mot de passe", strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
     error_messages = {
-        "invalid_login": "Identifiant ou mot de passe incorrect. Après plusieurs erreurs, le compte est bloqué un quart d'heure.",
+        "invalid_login": (
+            "Identifiant ou mot de passe incorrect. Après 5 erreurs, le compte est bloqué temporairement."
+        ),
         "inactive": "Ce compte n'est pas ouvert. Contactez le responsable des habilitations de votre organisation.",
     }
 
@@ -19,18 +24,34 @@ class ChoosePasswordForm(PortalForm, SetPasswordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = "Nouveau mot de passe"
-        self.fields["new_password1"].help_text = "Au moins 12 caractères, ni trop courant ni uniquement des chiffres."
+        self.fields["new_password1"].help_text = (
+            "Au moins 12 caractères ; ni mot de passe courant, ni simple suite ou répétition, "
+            "ni votre nom, prénom ou identifiant, ni l'un de vos 5 derniers mots de passe."
+        )
         self.fields["new_password2"].label = "Confirmer le mot de passe"
         self.fields["new_password2"].help_text = ""
 
 
-class ForgottenPasswordForm(PortalForm, PasswordResetForm):
-    email = forms.EmailField(label="Adresse mail", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+class ForgottenPasswordForm(PortalForm):
+    """Any non-empty text is accepted: the answer must not tell whether an account exists."""
 
-    def get_users(self, email):
-        """Users of that address whose account is open (the one-time link replaces any password)."""
-        from .models import User
+    login = forms.CharField(label="Identifiant ou adresse mail",
+                            help_text="Exemple : AAAG0001 ou prenom.nom@exemple.fr",
+                            widget=forms.TextInput(attrs={"autocomplete": "username"}))
 
-        for user in User.objects.filter(email__iexact=email, is_active=True):
-            if user.is_open:
-                yield user
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A NUL is not a form error here (that would differ from « unknown »); get_users finds nobody.
+        field = self.fields["login"]
+        field.validators = [v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+    def get_users(self):
+        """Open accounts matching the identifier or the address (the one-time link replaces any password)."""
+        typed = self.cleaned_data["login"].strip()
+        if not typed or len(typed) > 254 or any(not ch.isprintable() for ch in typed):
+            return []
+        if "@" in typed:
+            users = User.objects.filter(email__iexact=typed, is_active=True)
+        else:
+            users = User.objects.filter(username__iexact=typed, is_active=True)
+        return [user for user in users if user.is_open]

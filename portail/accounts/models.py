@@ -42,6 +42,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_name = models.CharField("nom", max_length=100)
     first_name = models.CharField("prénoms", max_length=150)
     email = models.EmailField("adresse mail")
+    # A new address waits here until its owner opens the confirmation link (R7b).
+    pending_email = models.EmailField("nouvelle adresse mail à confirmer", blank=True)
     phone = models.CharField("téléphone", max_length=20, blank=True)
     organisation = models.ForeignKey(
         "conventions.Organisation",
@@ -114,3 +116,25 @@ class IdentifierCounter(models.Model):
     """Single-row counter behind generated identifiers: it only moves forward, so none is reused."""
 
     last_value = models.PositiveBigIntegerField(default=0)
+
+
+class PasswordHistory(models.Model):
+    """Hashes of a user's recent passwords, so none of the last few is chosen again."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+
+class Lockout(models.Model):
+    """One lockout of an identifier; the number of recent ones makes the next cool-off longer."""
+
+    username = models.CharField(max_length=255)
+    locked_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["username", "locked_at"])]

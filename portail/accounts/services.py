@@ -3,7 +3,9 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,10 +15,12 @@ from django.utils.http import urlsafe_base64_encode
 from portail.conventions.models import Organisation
 from portail.core.clock import today
 from portail.core.errors import BusinessError
-from portail.journal.models import Action
-from portail.journal.services import journal_append
+from portail.core.text import clean_text
+from portail.journal import events
 
+from .email_change import email_change_request
 from .identifiers import next_identifier
+from .lockout import clear_lockout
 from .models import User
 
 
@@ -35,6 +39,46 @@ def send_activation_email(user: User) -> None:
         from_email=None,
         recipient_list=[user.email],
     )
+
+
+def send_password_reset_email(user: User) -> None:
+    """« Mot de passe oublié »: a one-time link to choose a new password, to the account's address."""
+    context = {"user": user, "link": activation_link(user, url_name="accounts:password_reset_confirm")}
+    send_mail(
+        subject="Portail Partenaires — nouveau mot de passe",
+        message=render_to_string("accounts/email/password_reset.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+def password_reset_completed(*, user: User, ip: str | None = None) -> None:
+    """The link proved the mailbox is the user's: his sign-in lockout ends with the new password."""
+    with transaction.atomic():
+        clear_lockout(user.username)
+        events.password_reset(user=user, ip=ip)
+
+
+def account_unlock(*, actor: User, user: User, convention=None, ip: str | None = None) -> None:
+    """Lift a sign-in lockout (administrator of the user's convention, or an agent of its Caf)."""
+    with transaction.atomic():
+        clear_lockout(user.username)
+        events.account_unlocked(actor=actor, user=user, convention=convention, ip=ip)
+
+
+def _identity(last_name: str, first_name: str, email: str, phone: str) -> dict:
+    """The person's free texts, checked as the form does (a service may be called without it)."""
+    email = clean_text(email, field="email", max_length=254).lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise BusinessError("Saisissez une adresse mail valide.", field="email")
+    return {
+        "last_name": clean_text(last_name, field="last_name", max_length=100),
+        "first_name": clean_text(first_name, field="first_name", max_length=150),
+        "email": email,
+        "phone": clean_text(phone, field="phone", max_length=20, required=False),
+    }
 
 
 def _check_dates(opening: date, closing: date | None) -> None:
@@ -57,26 +101,20 @@ def user_create(
     ip: str | None = None,
 ) -> User:
     opening_date = opening_date or today()
+    identity = _identity(last_name, first_name, email, phone)
     _check_dates(opening_date, closing_date)
     with transaction.atomic():
         user = User(
             username=next_identifier(),
             organisation=organisation,
-            last_name=last_name.strip(),
-            first_name=first_name.strip(),
-            email=email.strip().lower(),
-            phone=phone.strip(),
+            **identity,
             opening_date=opening_date,
             closing_date=closing_date,
             work_mode=work_mode,
         )
         user.set_unusable_password()
         user.save()
-        journal_append(
-            action=Action.USER_CREATED, actor=actor, ip=ip, convention=convention, target_user=user,
-            caf=convention.caf_id if convention else None,
-            details={"username": user.username, "organisation": organisation.pk},
-        )
+        events.user_created(actor=actor, user=user, convention=convention, ip=ip)
         # Sent once the account really exists, never for a rolled-back creation.
         transaction.on_commit(lambda: send_activation_email(user))
     return user
@@ -96,27 +134,28 @@ def user_update(
     convention=None,
     ip: str | None = None,
 ) -> User:
+    identity = _identity(last_name, first_name, email, phone)
     _check_dates(opening_date, closing_date)
+    # The e-mail is not in here: a new address waits for its owner's confirmation (R7b).
+    new_email = identity.pop("email")
     values = {
-        "last_name": last_name.strip(),
-        "first_name": first_name.strip(),
-        "email": email.strip().lower(),
-        "phone": phone.strip(),
+        **identity,
         "opening_date": opening_date,
         "closing_date": closing_date,
         "work_mode": work_mode,
     }
     changes = {k: str(v) if v is not None else None for k, v in values.items() if getattr(user, k) != v}
-    if not changes:
+    email_requested = new_email not in (user.email, user.pending_email)
+    if not changes and not email_requested:
         return user
     with transaction.atomic():
-        for key, value in values.items():
-            setattr(user, key, value)
-        user.save()
-        journal_append(
-            action=Action.USER_UPDATED, actor=actor, ip=ip, convention=convention, target_user=user,
-            caf=convention.caf_id if convention else None, details=changes,
-        )
+        if changes:
+            for key, value in values.items():
+                setattr(user, key, value)
+            user.save(update_fields=list(values))
+            events.user_updated(actor=actor, user=user, changes=changes, convention=convention, ip=ip)
+        if email_requested:
+            email_change_request(actor=actor, user=user, new_email=new_email, convention=convention, ip=ip)
     return user
 
 
@@ -129,8 +168,5 @@ def user_close(*, actor: User, user: User, convention=None, ip: str | None = Non
         if user.closing_date is None or user.closing_date > today():
             user.closing_date = max(today(), user.opening_date)
         user.save(update_fields=["status", "closing_date"])
-        journal_append(
-            action=Action.USER_CLOSED, actor=actor, ip=ip, convention=convention, target_user=user,
-            caf=convention.caf_id if convention else None, details={"username": user.username},
-        )
+        events.user_closed(actor=actor, user=user, convention=convention, ip=ip)
     return user

@@ -10,4 +10,5 @@ urlpatterns = [
     path("mot-de-passe-oublie/", views.ForgottenPasswordView.as_view(), name="password_forgotten"),
     path("mot-de-passe-oublie/envoye/", views.ForgottenPasswordSentView.as_view(), name="password_forgotten_sent"),
     path("reinitialiser/<uidb64>/<token>/", views.ResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("confirmer-adresse/<str:token>/", views.email_confirm, name="email_confirm"),
 ]

@@ -1,11 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.html import format_html
+from django.views.decorators.http import require_http_methods
+from django.views.generic import FormView
 
+from portail.core.errors import BusinessError
 from portail.core.requests import client_ip
-from portail.journal.models import Action
-from portail.journal.services import journal_append
+from portail.journal import events
 
+from . import services
+from .email_change import email_change_confirm, pending_change
 from .forms import ChoosePasswordForm, ForgottenPasswordForm, LoginForm
 
 
@@ -17,22 +23,18 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        journal_append(action=Action.LOGIN, actor=self.request.user, ip=client_ip(self.request))
+        events.login(user=self.request.user, ip=client_ip(self.request))
         return response
 
     def form_invalid(self, form):
-        journal_append(
-            action=Action.LOGIN_FAILED,
-            ip=client_ip(self.request),
-            details={"identifiant": (form.data.get("username") or "")[:20]},
-        )
+        events.login_failed(identifier=form.data.get("username") or "", ip=client_ip(self.request))
         return super().form_invalid(form)
 
 
 class LogoutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            journal_append(action=Action.LOGOUT, actor=request.user, ip=client_ip(request))
+            events.logout(user=request.user, ip=client_ip(request))
         return super().post(request, *args, **kwargs)
 
 
@@ -44,43 +46,51 @@ class ActivateView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:login")
     post_reset_login = False
     reset_url_token = "choisir"
-    journal_action = Action.ACTIVATION
+    journal_event = staticmethod(events.activation)
     extra_context = {"title": "Choisir votre mot de passe"}
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        journal_append(action=self.journal_action, actor=form.user, ip=client_ip(self.request))
+        self.journal_event(user=form.user, ip=client_ip(self.request))
         messages.success(self.request, "Votre mot de passe est enregistré. Vous pouvez maintenant vous connecter.")
         return response
 
 
 class ResetConfirmView(ActivateView):
-    journal_action = Action.PASSWORD_RESET
+    journal_event = staticmethod(services.password_reset_completed)
 
 
-class ForgottenPasswordView(auth_views.PasswordResetView):
+class ForgottenPasswordView(FormView):
+    """Whatever is typed (known, unknown, closed, malformed), the answer is the same redirect."""
+
     template_name = "accounts/password_forgotten.html"
     form_class = ForgottenPasswordForm
-    email_template_name = "accounts/email/password_reset.txt"
-    subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_forgotten_sent")
     extra_context = {"title": "Mot de passe oublié"}
 
     def form_valid(self, form):
-        from django.conf import settings
-        from urllib.parse import urlsplit
-
-        base = urlsplit(settings.PORTAL_BASE_URL)
-        form.save(
-            domain_override=base.netloc,
-            use_https=base.scheme == "https",
-            email_template_name=self.email_template_name,
-            subject_template_name=self.subject_template_name,
-            request=self.request,
-        )
-        return super(auth_views.PasswordResetView, self).form_valid(form)
+        for user in form.get_users():
+            services.send_password_reset_email(user)
+        return super().form_valid(form)
 
 
 class ForgottenPasswordSentView(auth_views.PasswordResetDoneView):
     template_name = "accounts/password_forgotten_sent.html"
     extra_context = {"title": "Mot de passe oublié"}
+
+
+@require_http_methods(["GET", "POST"])
+def email_confirm(request, token):
+    """Link mailed to a new address: GET shows it, only the POST of its button changes the address."""
+    context = {"title": "Confirmer votre nouvelle adresse mail"}
+    try:
+        user, new_email = pending_change(token)
+        if request.method == "POST":
+            user = email_change_confirm(token=token, ip=client_ip(request))
+            messages.success(request, format_html("Votre adresse mail est maintenant {}.", user.email))
+            return redirect("accounts:login" if not request.user.is_authenticated else "home:index")
+    except BusinessError as error:
+        context["error"] = error.text
+        return render(request, "accounts/email_confirm.html", context)
+    context.update(target=user, new_email=new_email)
+    return render(request, "accounts/email_confirm.html", context)

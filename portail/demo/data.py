@@ -110,8 +110,11 @@ def load_demo(out=None) -> list[tuple[str, str]]:
     sibling = _user("DEMO0005", dept, last_name="Robert", first_name="Nadia", email="nadia.robert@cd1.example.fr", **common)
     _user("CAFA0001", caf=caf1, last_name="Leroy", first_name="Isabelle", email="isabelle.leroy@caf1.example.fr", **common)
     ccas_admin = _user("DEMO0006", ccas, last_name="Moreau", first_name="Julien", email="julien.moreau@ccas.example.fr", **common)
+    # Same organisation, another convention, another administrator: neither manages the other's people.
+    gironde_admin = _user("DEMO0007", dept, last_name="Lambert", first_name="Élodie",
+                          email="elodie.lambert@cd1.example.fr", **common)
     conv1.administrators.set([admin])
-    conv2.administrators.set([admin])
+    conv2.administrators.set([gironde_admin])
     conv3.administrators.set([ccas_admin])
 
     top = _group(conv1, "GROUPES", "Groupes", roles=[roles["T1"], roles["T18"], roles["T2"]])
@@ -125,11 +128,13 @@ def load_demo(out=None) -> list[tuple[str, str]]:
     load_demo_messages()
 
     return [
-        ("DEMO0001", "Claire Martin, administratrice de « Convention 1 » et « Convention 2 » (Conseil départemental 1)"),
+        ("DEMO0001", "Claire Martin, administratrice de « Convention 1 » (Caf part 1, Conseil départemental 1)"),
         ("DEMO0002", "Paul Bernard, responsable des habilitations de « Sous groupe 1 »"),
-        ("DEMO0003", "Sophie Durand, travailleuse sociale (rôle T1 à Caf part 1 et à la Caf de la Gironde)"),
+        ("DEMO0003", "Sophie Durand, travailleuse sociale, membre des deux conventions (rôle T1 à la Caf part 1 "
+                     "et à la Caf de la Gironde)"),
         ("DEMO0004", "Lucas Petit, agent de service (rôle T18, Caf part 1)"),
         ("DEMO0005", "Nadia Robert, responsable des habilitations du groupe « Accueil »"),
         ("DEMO0006", "Julien Moreau, administrateur de « Convention CCAS » (CCAS de Bordeaux)"),
+        ("DEMO0007", "Élodie Lambert, administratrice de « Convention 2 » (Caf de la Gironde, Conseil départemental 1)"),
         ("CAFA0001", "Isabelle Leroy, agent de la Caf part 1"),
     ]

@@ -3,7 +3,6 @@ row shows in a fixed number of queries, whatever the number of rows."""
 import re
 
 from django.db.models import Count, Max, QuerySet
-from django.shortcuts import get_object_or_404
 
 from portail.conventions.models import Caf
 from portail.dossiers.models import Dossier
@@ -12,10 +11,6 @@ from portail import access
 from .models import Answer, Message
 
 NUMBER = re.compile(r"^\d{7}$")
-
-
-def caf_by_code(code: str) -> Caf:
-    return get_object_or_404(Caf, code=code)
 
 
 def dossier_or_none(caf: Caf, number: str) -> Dossier | None:

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from portail.access import attestation_requests_visible_to
+from portail.access import attestation_requests_made_by, attestation_requests_visible_to
 from portail.conventions.models import Caf
 
 from .models import (
@@ -23,6 +23,9 @@ from .models import (
 )
 
 HOUSING_BENEFITS = (Benefit.APL, Benefit.ALS, Benefit.ALF)
+# The tabs whose figures the summaries borrow: each section shows only if its tab is open.
+SYNTHESE_SECTIONS = ("droits", "paiements", "famille", "logement", "creances")
+RESUME_SECTIONS = ("droits", "famille", "courriers")
 
 
 def caf_by_code(code: str) -> Caf | None:
@@ -78,38 +81,48 @@ def payment_grid(payments: list[Payment]) -> PaymentGrid:
     )
 
 
-def tab_synthese(dossier: Dossier) -> dict:
-    rights = _open_rights(dossier)
-    last_month = Payment.objects.filter(dossier=dossier).order_by("-month").values_list("month", flat=True).first()
-    last_payments = list(Payment.objects.filter(dossier=dossier, month=last_month)) if last_month else []
-    debts = Debt.objects.filter(dossier=dossier).aggregate(
-        remaining=Sum("remaining", filter=~Q(status=Debt.Status.SETTLED)),
-        ongoing=Count("id", filter=~Q(status=Debt.Status.SETTLED)),
-    )
-    people = FamilyMember.objects.filter(dossier=dossier).aggregate(
-        total=Count("id"), children=Count("id", filter=Q(relationship=FamilyMember.Relationship.CHILD, dependent=True))
-    )
-    return {
-        "rights": rights,
-        "monthly_total": sum((r.monthly_amount for r in rights if r.benefit != Benefit.ARS), Decimal("0")),
-        "last_month": last_month,
-        "last_payments": last_payments,
-        "last_total": sum((p.amount for p in last_payments), Decimal("0")),
-        "debt_remaining": debts["remaining"] or Decimal("0"),
-        "debt_count": debts["ongoing"],
-        "people": people["total"],
-        "children": people["children"],
-        "housing": housing_of(dossier),
-    }
+def tab_synthese(dossier: Dossier, tabs: frozenset[str]) -> dict:
+    """The overview, made only of figures of the tabs the user's roles open (R8): a section whose
+    tab is refused is not read at all, so the template never receives it."""
+    data: dict = {"shown": {t for t in SYNTHESE_SECTIONS if t in tabs}}
+    if "droits" in tabs:
+        rights = _open_rights(dossier)
+        data["rights"] = rights
+        data["monthly_total"] = sum((r.monthly_amount for r in rights if r.benefit != Benefit.ARS), Decimal("0"))
+    if "paiements" in tabs:
+        last_month = Payment.objects.filter(dossier=dossier).order_by("-month").values_list("month", flat=True).first()
+        last_payments = list(Payment.objects.filter(dossier=dossier, month=last_month)) if last_month else []
+        data["last_month"] = last_month
+        data["last_total"] = sum((p.amount for p in last_payments), Decimal("0"))
+    if "creances" in tabs:
+        debts = Debt.objects.filter(dossier=dossier).aggregate(
+            remaining=Sum("remaining", filter=~Q(status=Debt.Status.SETTLED)),
+            ongoing=Count("id", filter=~Q(status=Debt.Status.SETTLED)),
+        )
+        data["debt_remaining"] = debts["remaining"] or Decimal("0")
+        data["debt_count"] = debts["ongoing"]
+    if "famille" in tabs:
+        people = FamilyMember.objects.filter(dossier=dossier).aggregate(
+            total=Count("id"),
+            children=Count("id", filter=Q(relationship=FamilyMember.Relationship.CHILD, dependent=True)),
+        )
+        data["people"], data["children"] = people["total"], people["children"]
+    if "logement" in tabs:
+        data["housing"] = housing_of(dossier)
+    return data
 
 
-def tab_resume(dossier: Dossier) -> dict:
-    return {
-        "housing": housing_of(dossier),
-        "members": list(FamilyMember.objects.filter(dossier=dossier).order_by("position")),
-        "rights": _open_rights(dossier),
-        "letters": list(Letter.objects.filter(dossier=dossier).order_by("-sent_on")[:3]),
-    }
+def tab_resume(dossier: Dossier, tabs: frozenset[str]) -> dict:
+    """Identity and address, plus the household, benefits and letters only for roles that open
+    the « famille », « droits » and « courriers » tabs."""
+    data: dict = {"housing": housing_of(dossier), "shown": {t for t in RESUME_SECTIONS if t in tabs}}
+    if "famille" in tabs:
+        data["members"] = list(FamilyMember.objects.filter(dossier=dossier).order_by("position"))
+    if "droits" in tabs:
+        data["rights"] = _open_rights(dossier)
+    if "courriers" in tabs:
+        data["letters"] = list(Letter.objects.filter(dossier=dossier).order_by("-sent_on")[:3])
+    return data
 
 
 def tab_paiements(dossier: Dossier) -> dict:
@@ -174,7 +187,13 @@ TAB_READERS = {
 }
 
 
-def tab_data(dossier: Dossier, tab: str) -> dict:
+SUMMARY_READERS = {"synthese", "resume"}
+
+
+def tab_data(dossier: Dossier, tab: str, *, tabs) -> dict:
+    """One tab's data; the summaries (synthèse, résumé) get the user's open `tabs` to pick their figures."""
+    if tab in SUMMARY_READERS:
+        return TAB_READERS[tab](dossier, frozenset(tabs))
     return TAB_READERS[tab](dossier)
 
 
@@ -182,12 +201,16 @@ def attestation_payments(dossier: Dossier) -> list[Payment]:
     return list(Payment.objects.filter(dossier=dossier).order_by("month", "benefit"))
 
 
+REQUESTS_SHOWN = 50
+
+
 def attestation_requests_of(user) -> list[AttestationRequest]:
-    """« Attestations envoyées par courrier »: the requests the user made himself."""
+    """« Attestations envoyées par courrier »: the user's latest requests at the Cafs where he may
+    still consult (the caller journals the numbers shown)."""
     return list(
-        AttestationRequest.objects.filter(requested_by=user)
+        attestation_requests_made_by(user)
         .select_related("dossier", "dossier__caf")
-        .order_by("-requested_at")[:200]
+        .order_by("-requested_at", "-id")[:REQUESTS_SHOWN]
     )
 
 

@@ -13,8 +13,8 @@ from portail.conventions.models import TAB_ORDER
 from portail.core.clock import now, today
 from portail.core.errors import BusinessError
 from portail.access import ConsultationRights, consultation_rights
-from portail.journal.models import Action
-from portail.journal.services import JournalUnavailable, journal_append
+from portail.journal import events
+from portail.journal.services import JournalUnavailable  # noqa: F401 (the views catch it from here)
 
 from . import selectors
 from .models import AttestationRequest, Dossier
@@ -43,13 +43,6 @@ class Consultation:
         return self.rights.conventions
 
 
-def _journal(**entry) -> None:
-    try:
-        journal_append(**entry)
-    except Exception as exc:  # any failure of the journal means no data leaves
-        raise JournalUnavailable from exc
-
-
 def _first_grant(rights: ConsultationRights, tab: str | None = None) -> dict:
     grants = rights.grants_for_tab(tab) if tab else list(rights.grants)
     if not grants:
@@ -74,7 +67,7 @@ def dossier_refusal_record(*, actor, ip, caf, number, reason: str, tab=None, rig
     if rights is not None:
         details.update(rights.trace())
     with transaction.atomic():
-        _journal(action=Action.DOSSIER_REFUSED, actor=actor, ip=ip, caf=caf, dossier_number=number, details=details)
+        events.dossier_refused(actor=actor, ip=ip, caf=caf, number=number, trace=details)
 
 
 def _refuse(*, actor, ip, caf, number, reason: str, message: str, status: int = 403, field=None, tab=None, rights=None):
@@ -111,8 +104,8 @@ def dossier_consult(*, actor, ip, caf_code: str, number: str) -> Consultation:
         _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="no_tab", rights=rights,
                 message="Vos rôles ne donnent accès à aucun onglet des dossiers de cette Caf.")
     with transaction.atomic():
-        _journal(action=Action.DOSSIER_CONSULTED, actor=actor, ip=ip, caf=caf, dossier_number=number,
-                 details=rights.trace(), **_first_grant(rights))
+        events.dossier_consulted(actor=actor, ip=ip, caf=caf, number=number, trace=rights.trace(),
+                                 grant=_first_grant(rights))
     return consultation
 
 
@@ -128,9 +121,9 @@ def dossier_tab_open(*, actor, ip, caf_code: str, number: str, tab: str) -> tupl
         _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="tab_not_allowed", tab=tab, rights=rights,
                 message="Vos rôles ne donnent pas accès à cet onglet du dossier.")
     with transaction.atomic():
-        _journal(action=Action.TAB_OPENED, actor=actor, ip=ip, caf=caf, dossier_number=number,
-                 details={"tab": tab, **rights.trace(tab)}, **_first_grant(rights, tab))
-        data = selectors.tab_data(consultation.dossier, tab)
+        events.tab_opened(actor=actor, ip=ip, caf=caf, number=number, tab=tab, trace=rights.trace(tab),
+                          grant=_first_grant(rights, tab))
+        data = selectors.tab_data(consultation.dossier, tab, tabs=rights.tabs)
     return consultation, data
 
 
@@ -142,8 +135,8 @@ def dossier_for_attestation(*, actor, ip, caf_code: str, number: str) -> Consult
         _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="attestation_not_allowed", rights=rights,
                 message="Vos rôles ne permettent ni d'éditer ni de faire envoyer une attestation.")
     with transaction.atomic():
-        _journal(action=Action.DOSSIER_CONSULTED, actor=actor, ip=ip, caf=caf, dossier_number=number,
-                 details={"page": "attestation", **rights.trace()}, **_first_grant(rights))
+        events.dossier_consulted(actor=actor, ip=ip, caf=caf, number=number,
+                                 trace={"page": "attestation", **rights.trace()}, grant=_first_grant(rights))
     return consultation
 
 
@@ -160,8 +153,8 @@ def attestation_print(*, actor, ip, caf_code: str, number: str) -> tuple[Consult
     payments = selectors.attestation_payments(consultation.dossier)
     reference = attestation_reference(consultation.dossier, issued_at, payments)
     with transaction.atomic():
-        _journal(action=Action.ATTESTATION_PRINTED, actor=actor, ip=ip, caf=caf, dossier_number=number,
-                 details={"reference": reference, **consultation.rights.trace()}, **_first_grant(consultation.rights))
+        events.attestation_printed(actor=actor, ip=ip, caf=caf, number=number, reference=reference,
+                                   trace=consultation.rights.trace(), grant=_first_grant(consultation.rights))
         pdf = render_attestation_pdf(consultation.dossier, payments=payments, issued_at=issued_at, reference=reference)
     return consultation, pdf, reference
 
@@ -178,8 +171,8 @@ def attestation_post(*, actor, ip, caf_code: str, number: str) -> AttestationReq
     requested_at = now()
     reference = attestation_reference(consultation.dossier, requested_at, [])
     with transaction.atomic():
-        _journal(action=Action.ATTESTATION_POSTED, actor=actor, ip=ip, caf=caf, dossier_number=number,
-                 details={"reference": reference, **consultation.rights.trace()}, **_first_grant(consultation.rights))
+        events.attestation_posted(actor=actor, ip=ip, caf=caf, number=number, reference=reference,
+                                  trace=consultation.rights.trace(), grant=_first_grant(consultation.rights))
         return AttestationRequest.objects.create(
             dossier=consultation.dossier, requested_by=actor, requested_at=requested_at, reference=reference
         )
@@ -196,12 +189,24 @@ def attestation_request_mark_sent(*, actor, request: AttestationRequest, ip: str
             raise BusinessError("Cette demande ne concerne pas votre Caf.")
         if locked.status == AttestationRequest.Status.SENT:
             raise BusinessError(f"L'attestation {locked.reference} est déjà marquée comme envoyée.")
-        journal_append(
-            action=Action.ATTESTATION_SENT, actor=actor, ip=ip, caf=locked.dossier.caf_id,
-            dossier_number=locked.dossier.number, target_user=locked.requested_by_id,
-            details={"request": locked.pk, "reference": locked.reference, "sent_on": sent_on.isoformat()},
-        )
         locked.status, locked.sent_on = AttestationRequest.Status.SENT, sent_on
+        events.attestation_sent(actor=actor, request=locked, ip=ip)
         locked.save(update_fields=["status", "sent_on"])
     request.status, request.sent_on = locked.status, locked.sent_on
     return request
+
+
+def attestation_requests_list(*, actor, ip) -> list[AttestationRequest]:
+    """« Attestations envoyées par courrier »: the names and numbers listed are a consultation of each
+    of those dossiers, journaled (through the grants of its Caf) before the list is shown (R9)."""
+    requests = selectors.attestation_requests_of(actor)
+    rights_by_caf: dict[int, ConsultationRights] = {}
+    with transaction.atomic():
+        for caf_id, number in dict.fromkeys((r.dossier.caf_id, r.dossier.number) for r in requests):
+            if caf_id not in rights_by_caf:
+                rights_by_caf[caf_id] = consultation_rights(actor, caf_id)
+            rights = rights_by_caf[caf_id]
+            events.dossier_consulted(actor=actor, ip=ip, caf=caf_id, number=number,
+                                     trace={"page": "attestation_requests", **rights.trace()},
+                                     grant=_first_grant(rights))
+    return requests

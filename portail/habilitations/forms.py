@@ -24,7 +24,11 @@ class GroupChoiceField(forms.ModelChoiceField):
 
 
 class GroupForm(PortalForm):
-    """« Créer un groupe d'utilisateurs » and its edition. Choices come already scoped by the view."""
+    """« Créer un groupe d'utilisateurs » and its edition.
+
+    Carries no rule: choices come scoped by the view, and what the actor may change comes from his
+    seat (`must_be_subgroup`, `can_name_responsable`, `dates_locked`).
+    """
 
     code = forms.CharField(label="Code", max_length=20, help_text="Unique dans la convention, par exemple GROUPE01.")
     label = forms.CharField(label="Libellé", max_length=120)
@@ -39,7 +43,7 @@ class GroupForm(PortalForm):
                                     help_text="Il pourra gérer ce groupe et tous ses sous-groupes.")
 
     def __init__(self, *args, parents, responsables, editing=False, can_name_responsable=True,
-                 must_be_subgroup=False, **kwargs):
+                 must_be_subgroup=False, dates_locked=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = parents
         self.fields["responsable"].queryset = responsables
@@ -52,6 +56,25 @@ class GroupForm(PortalForm):
                 del self.fields[name]
         if not can_name_responsable:
             del self.fields["responsable"]
+        if dates_locked:
+            for name in ("opening_date", "closing_date"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Fixée par votre administrateur ou le responsable du groupe parent."
+
+    def forged_locked_fields(self) -> list[str]:
+        """Locked fields the request tries to change (a browser does not send disabled fields)."""
+        forged = []
+        for name, field in self.fields.items():
+            if not field.disabled or name not in self.data:
+                continue
+            try:
+                value = field.clean(field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name)))
+            except forms.ValidationError:
+                forged.append(name)
+                continue
+            if value != self.get_initial_for_field(field, name):
+                forged.append(name)
+        return forged
 
     def clean_code(self):
         code = self.cleaned_data["code"].strip().upper()

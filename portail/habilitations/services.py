@@ -1,16 +1,26 @@
-"""Writes on groups, group roles and memberships. Each service owns its transaction and journal entry."""
+"""Writes on groups, group roles and memberships. Each service owns its transaction and journal entry.
+
+Concurrency: a service that reads a rule's input (a parent's roles, the actor's scope, the state of a
+group or of a person) and then writes, locks those rows in the same transaction and reads them again
+under the lock. Groups are always locked in one global order, level then id (ancestors before
+descendants), and people after groups, so two services never wait on each other in a cycle. SQLite
+has no row locks: its IMMEDIATE transaction mode (settings) serialises the writers instead.
+"""
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from portail.accounts.models import User
 from portail.conventions.models import Convention, Role, Service
+from portail.core.clock import today
 from portail.core.errors import BusinessError
-from portail.journal.models import Action
-from portail.journal.services import journal_append
+from portail.core.text import clean_text
+from portail.journal import events
 
-from portail.access import role_ceiling
+from portail.access import management_scope, role_ceiling
 from .models import MAX_DEPTH, Group, GroupRole, Membership
 
 
@@ -35,9 +45,77 @@ def _check_dates(convention: Convention, opening: date, closing: date | None) ->
             )
 
 
+# ---------------------------------------------------------------- locks and re-checks under them
+
+
+def _lock_groups(condition: Q) -> list[Group]:
+    """Lock the matching groups in the global order (level, id) and return them as they are now.
+
+    FOR NO KEY UPDATE: it excludes the other services' locks, yet rows that merely reference a group
+    (a journal entry, a consultation's trace) are still inserted without waiting."""
+    return list(Group.objects.select_for_update(no_key=True).filter(condition).order_by("level", "pk"))
+
+
+def _lock_chain(group: Group) -> tuple[Group, list[Group]]:
+    """Lock `group` and its ancestors (a path never changes); return (group now, ancestors root first)."""
+    rows = _lock_groups(Q(pk__in=[*group.ancestor_ids, group.pk]))
+    if not rows or rows[-1].pk != group.pk:
+        raise BusinessError("Ce groupe n'existe plus.", field="group")
+    return rows[-1], rows[:-1]
+
+
+def _lock_descendants(group: Group) -> None:
+    """After `_lock_chain(group)`: the rest of the subtree, deeper hence later in the global order."""
+    _lock_groups(Q(convention_id=group.convention_id, path__startswith=group.path) & ~Q(pk=group.pk))
+
+
+def _is_closed(group: Group) -> bool:
+    """Closed by status or past its closing date (a group not yet open is still being prepared)."""
+    return group.status == Group.Status.CLOSED or (group.closing_date is not None and group.closing_date < today())
+
+
+def _require_scope(actor: User, convention_id: int, group: Group | None = None, *, strictly: bool = False) -> Convention:
+    """Under the locks, the actor must still manage `group` (R6, R7): a responsable replaced or closed
+    meanwhile is refused. `strictly`: above the group itself (R7b); no group: the whole convention."""
+    convention = Convention.objects.select_related("caf").get(pk=convention_id)
+    actor = User.objects.get(pk=actor.pk)  # closed or suspended meanwhile: no scope
+    scope = management_scope(actor, convention)
+    if scope is None or not scope.writable:
+        raise PermissionDenied
+    if group is None:
+        allowed = scope.whole
+    else:
+        allowed = scope.covers_strictly(group) if strictly else scope.covers(group)
+    if not allowed:
+        raise PermissionDenied
+    return convention
+
+
+def _lock_person(user: User, convention: Convention, *, field: str) -> User:
+    """Lock the person's row so a closure waits for us (or we see it), and return him as he is now."""
+    person = User.objects.select_for_update(no_key=True).get(pk=user.pk)
+    if person.organisation_id != convention.organisation_id:
+        raise BusinessError("Cette personne n'appartient pas à l'organisation partenaire de la convention.", field=field)
+    return person
+
+
+def _lock_responsable(responsable: User | None, convention: Convention) -> User | None:
+    """R7: a responsable is an open person of the partner organisation, checked under his row lock."""
+    if responsable is None:
+        return None
+    person = _lock_person(responsable, convention, field="responsable")
+    if person.status != User.Status.OPEN or (person.closing_date is not None and person.closing_date < today()):
+        raise BusinessError("Le responsable doit être un utilisateur ouvert de l'organisation partenaire.",
+                            field="responsable")
+    return person
+
+
 def _check_responsable(convention: Convention, responsable: User | None) -> None:
     if responsable is not None and responsable.organisation_id != convention.organisation_id:
         raise BusinessError("Le responsable doit appartenir à l'organisation partenaire.", field="responsable")
+
+
+# ---------------------------------------------------------------- groups
 
 
 def group_create(
@@ -52,18 +130,25 @@ def group_create(
     responsable: User | None = None,
     ip: str | None = None,
 ) -> Group:
-    code = code.strip().upper()
-    if parent is not None:
-        if parent.convention_id != convention.pk:
-            raise BusinessError("Le groupe parent doit appartenir à la même convention.", field="parent")
-        if parent.level >= MAX_DEPTH:
-            raise BusinessError(f"Un groupe ne peut pas dépasser {MAX_DEPTH} niveaux.", field="parent")
+    code = clean_text(code, field="code", max_length=20).upper()
+    label = clean_text(label, field="label", max_length=120)
+    if parent is not None and parent.convention_id != convention.pk:
+        raise BusinessError("Le groupe parent doit appartenir à la même convention.", field="parent")
     _check_dates(convention, opening_date, closing_date)
     _check_responsable(convention, responsable)
     if Group.objects.filter(convention=convention, code=code).exists():
         raise BusinessError("Ce code de groupe est déjà utilisé dans la convention.", field="code")
     try:
         with transaction.atomic():
+            if parent is not None:
+                parent, ancestors = _lock_chain(parent)
+                if any(_is_closed(g) for g in (*ancestors, parent)):
+                    raise BusinessError("Le groupe parent est clos : on ne peut plus y créer de sous-groupe.",
+                                        field="parent")
+                if parent.level >= MAX_DEPTH:
+                    raise BusinessError(f"Un groupe ne peut pas dépasser {MAX_DEPTH} niveaux.", field="parent")
+            convention = _require_scope(actor, convention.pk, parent)
+            responsable = _lock_responsable(responsable, convention)
             group = Group.objects.create(
                 convention=convention,
                 parent=parent,
@@ -76,16 +161,7 @@ def group_create(
             )
             group.path = f"{parent.path if parent else '/'}{group.pk}/"
             group.save(update_fields=["path"])
-            journal_append(
-                action=Action.GROUP_CREATED,
-                actor=actor,
-                ip=ip,
-                caf=convention.caf_id,
-                convention=convention,
-                group=group,
-                target_user=responsable,
-                details={"code": group.code, "label": group.label, "parent": parent.pk if parent else None},
-            )
+            events.group_created(actor=actor, group=group, ip=ip)
     except IntegrityError:  # two creations racing for the same code
         raise BusinessError("Ce code de groupe est déjà utilisé dans la convention.", field="code")
     return group
@@ -101,44 +177,49 @@ def group_update(
     responsable: User | None,
     ip: str | None = None,
 ) -> Group:
-    convention = group.convention
-    _check_dates(convention, opening_date, closing_date)
-    _check_responsable(convention, responsable)
-    changes = {}
-    for field, value in (("label", label.strip()), ("opening_date", opening_date), ("closing_date", closing_date)):
-        if getattr(group, field) != value:
-            changes[field] = str(value) if value is not None else None
-            setattr(group, field, value)
-    responsable_changed = group.responsable_id != (responsable.pk if responsable else None)
-    group.responsable = responsable
+    label = clean_text(label, field="label", max_length=120)
+    _check_dates(group.convention, opening_date, closing_date)
+    _check_responsable(group.convention, responsable)
     with transaction.atomic():
-        group.save()
-        if changes:
-            journal_append(
-                action=Action.GROUP_UPDATED, actor=actor, ip=ip, caf=convention.caf_id, convention=convention,
-                group=group, details=changes,
-            )
+        current, _ = _lock_chain(group)
+        changes = {}
+        for field, value in (("label", label), ("opening_date", opening_date), ("closing_date", closing_date)):
+            if getattr(current, field) != value:
+                changes[field] = str(value) if value is not None else None
+                setattr(group, field, value)
+        responsable_changed = current.responsable_id != (responsable.pk if responsable else None)
+        # R7b: dates and responsable are decided above the group, never by its own responsable.
+        above = responsable_changed or "opening_date" in changes or "closing_date" in changes
+        convention = _require_scope(actor, current.convention_id, current, strictly=above)
         if responsable_changed:
-            journal_append(
-                action=Action.RESPONSABLE_NAMED, actor=actor, ip=ip, caf=convention.caf_id, convention=convention,
-                group=group, target_user=responsable, details={"responsable": responsable.username if responsable else None},
-            )
+            responsable = _lock_responsable(responsable, convention)
+        group.responsable = responsable
+        group.save(update_fields=["label", "opening_date", "closing_date", "responsable"])
+        if changes:
+            events.group_updated(actor=actor, group=group, changes=changes, ip=ip)
+        if responsable_changed:
+            events.responsable_named(actor=actor, group=group, responsable=responsable, ip=ip)
     return group
 
 
 def group_close(*, actor: User, group: Group, closing_date: date, ip: str | None = None) -> Group:
-    """R2: the group is closed; its subtree loses every right through the access module."""
-    if closing_date < group.opening_date:
-        raise BusinessError("La date de clôture ne peut pas précéder la date d'ouverture.", field="closing_date")
+    """R2: the group is closed; its subtree loses every right through the access module.
+
+    Locking the group (and its ancestors) is enough for its subtree: every write below it locks the
+    chain of its own ancestors, this group included, and so waits for the closure and sees it."""
     with transaction.atomic():
+        current, _ = _lock_chain(group)
+        _require_scope(actor, current.convention_id, current, strictly=True)
+        if closing_date < current.opening_date:
+            raise BusinessError("La date de clôture ne peut pas précéder la date d'ouverture.", field="closing_date")
         group.status = Group.Status.CLOSED
         group.closing_date = closing_date
         group.save(update_fields=["status", "closing_date"])
-        journal_append(
-            action=Action.GROUP_CLOSED, actor=actor, ip=ip, caf=group.convention.caf_id, convention=group.convention_id,
-            group=group, details={"closing_date": str(closing_date)},
-        )
+        events.group_closed(actor=actor, group=group, ip=ip)
     return group
+
+
+# ---------------------------------------------------------------- roles of a group (R3)
 
 
 @dataclass
@@ -165,17 +246,17 @@ def role_removal_impact(*, group: Group, role: Role) -> RemovalImpact:
     return RemovalImpact(role=role, subgroups=subgroups, users_losing=users_losing)
 
 
-def group_roles_set(
-    *, actor: User, group: Group, service: Service, roles: list[Role], ip: str | None = None
-) -> tuple[list[Role], list[Role]]:
-    """« Proposer les modifications »: for `service`, the group now holds exactly `roles`.
+def ceiling_error(group: Group, role: Role) -> BusinessError:
+    """The one R3 message, for the « Assigner rôle » step and for saving alike."""
+    parent = group.parent.code if group.parent_id else "—"
+    return BusinessError(
+        f"Le rôle {role.code} ne peut pas être assigné : un sous-groupe ne peut pas avoir d'autres rôles "
+        f"que ceux possédés par son parent direct ({parent}).",
+        field="roles",
+    )
 
-    Additions must stay under the ceiling (R3); a role marked « validation Caf requise » is kept
-    pending. Removals cascade to every descendant. Returns (added, removed).
-    """
-    ceiling = set(role_ceiling(group).values_list("pk", flat=True))
-    services = set(group.convention.services.values_list("pk", flat=True))
-    wanted = {r.pk: r for r in roles}
+
+def _check_roles(*, group: Group, service: Service, roles: list[Role], ceiling: set[int], services: set[int]) -> None:
     if service.pk not in services:
         raise BusinessError("La convention n'ouvre pas ce service.", field="service")
     for role in roles:
@@ -184,73 +265,96 @@ def group_roles_set(
         if role.service_id != service.pk:
             raise BusinessError(f"Le rôle {role.code} ne relève pas du service {service.label}.", field="roles")
         if role.pk not in ceiling:
-            raise BusinessError(
-                f"Le rôle {role.code} ne peut pas être assigné : un sous-groupe ne peut pas avoir "
-                "d'autres rôles que ceux possédés par son parent direct.",
-                field="roles",
-            )
-    current = {
-        gr.role_id: gr for gr in GroupRole.objects.filter(group=group, role__service=service).select_related("role")
-    }
-    added = [r for pk, r in wanted.items() if pk not in current]
-    removed = [gr.role for pk, gr in current.items() if pk not in wanted]
-    convention = group.convention
+            raise ceiling_error(group, role)
+
+
+def _convention_services(group: Group) -> set[int]:
+    return set(Service.objects.filter(conventions=group.convention_id).values_list("pk", flat=True))
+
+
+def group_roles_draft_assign(
+    *, group: Group, service: Service, draft: list[Role], role: Role, ceiling: set[int] | None = None
+) -> list[Role]:
+    """« Assigner rôle »: the draft with `role` added, if the group may hold it. Nothing is saved; the
+    same check runs again, under lock, on « Proposer les modifications ». `ceiling`: the ids already read."""
+    if ceiling is None:
+        ceiling = set(role_ceiling(group).values_list("pk", flat=True))
+    _check_roles(group=group, service=service, roles=[role], ceiling=ceiling, services=_convention_services(group))
+    return draft if role in draft else [*draft, role]
+
+
+def group_roles_set(
+    *, actor: User, group: Group, service: Service, roles: list[Role], ip: str | None = None
+) -> tuple[list[Role], list[Role]]:
+    """« Proposer les modifications »: for `service`, the group now holds exactly `roles`.
+
+    Additions must stay under the ceiling (R3), read under the lock of the group and its ancestors;
+    a role marked « validation Caf requise » is kept pending. Removals cascade to every descendant,
+    locked too. Returns (added, removed).
+    """
+    wanted = {r.pk: r for r in roles}
     with transaction.atomic():
+        current_group, _ = _lock_chain(group)
+        _require_scope(actor, current_group.convention_id, current_group, strictly=True)
+        ceiling = set(role_ceiling(current_group).values_list("pk", flat=True))
+        _check_roles(group=current_group, service=service, roles=roles, ceiling=ceiling,
+                     services=_convention_services(current_group))
+        current = {
+            gr.role_id: gr for gr in GroupRole.objects.filter(group=group, role__service=service).select_related("role")
+        }
+        added = [r for pk, r in wanted.items() if pk not in current]
+        removed = [gr.role for pk, gr in current.items() if pk not in wanted]
+        if removed:
+            _lock_descendants(current_group)
         for role in added:
             pending = role.requires_caf_validation
             GroupRole.objects.create(
                 group=group, role=role, granted_by=actor,
                 state=GroupRole.State.PENDING if pending else GroupRole.State.ACTIVE,
             )
-            journal_append(
-                action=Action.ROLE_REQUESTED if pending else Action.ROLE_ASSIGNED, actor=actor, ip=ip,
-                caf=convention.caf_id, convention=convention, group=group, role=role, details={"role": role.code},
-            )
+            events.role_granted(actor=actor, group=group, role=role, pending=pending, ip=ip)
         for role in removed:
             _remove_role_from_subtree(actor=actor, group=group, role=role, ip=ip)
     return added, removed
 
 
 def _remove_role_from_subtree(*, actor: User, group: Group, role: Role, ip: str | None) -> None:
-    grants = GroupRole.objects.filter(group__in=Group.objects.subtree_of(group), role=role).select_related("group")
-    convention = group.convention
+    grants = GroupRole.objects.filter(group__in=Group.objects.subtree_of(group), role=role).select_related("group__convention")
     for grant in grants:
-        journal_append(
-            action=Action.ROLE_REMOVED, actor=actor, ip=ip, caf=convention.caf_id, convention=convention,
-            group=grant.group_id, role=role,
-            details={"role": role.code, "group": grant.group.code, "cascade_from": group.code if grant.group_id != group.pk else None},
-        )
+        events.role_removed(actor=actor, group=grant.group, role=role, ip=ip,
+                            cascade_from=group if grant.group_id != group.pk else None)
     grants.delete()
 
 
+# ---------------------------------------------------------------- memberships (R5)
+
+
 def membership_add(*, actor: User, user: User, group: Group, ip: str | None = None) -> Membership:
-    convention = group.convention
-    if user.organisation_id != convention.organisation_id:
+    if user.organisation_id != group.convention.organisation_id:
         raise BusinessError(
             "Cet utilisateur n'appartient pas à l'organisation partenaire de la convention.", field="group"
         )
-    if not group.is_open:
-        raise BusinessError("Ce groupe est clos : on ne peut plus y ajouter d'utilisateur.", field="group")
-    if Membership.objects.filter(user=user, group=group).exists():
-        raise BusinessError("L'utilisateur appartient déjà à ce groupe.", field="group")
     try:
         with transaction.atomic():
+            current, ancestors = _lock_chain(group)
+            convention = _require_scope(actor, current.convention_id, current)
+            # R2, R5: a closed group, or one below a closed group, takes no one in.
+            if not current.is_open or any(_is_closed(a) for a in ancestors):
+                raise BusinessError("Ce groupe est clos : on ne peut plus y ajouter d'utilisateur.", field="group")
+            user = _lock_person(user, convention, field="group")
+            if Membership.objects.filter(user=user, group=group).exists():
+                raise BusinessError("L'utilisateur appartient déjà à ce groupe.", field="group")
             membership = Membership.objects.create(user=user, group=group)
-            journal_append(
-                action=Action.MEMBERSHIP_ADDED, actor=actor, ip=ip, caf=convention.caf_id, convention=convention,
-                group=group, target_user=user, details={"group": group.code, "user": user.username},
-            )
+            events.membership_added(actor=actor, group=group, user=user, ip=ip)
     except IntegrityError:
         raise BusinessError("L'utilisateur appartient déjà à ce groupe.", field="group")
     return membership
 
 
 def membership_remove(*, actor: User, user: User, group: Group, ip: str | None = None) -> None:
-    convention = group.convention
     with transaction.atomic():
+        current, _ = _lock_chain(group)
+        _require_scope(actor, current.convention_id, current)
         deleted, _ = Membership.objects.filter(user=user, group=group).delete()
         if deleted:
-            journal_append(
-                action=Action.MEMBERSHIP_REMOVED, actor=actor, ip=ip, caf=convention.caf_id, convention=convention,
-                group=group, target_user=user, details={"group": group.code, "user": user.username},
-            )
+            events.membership_removed(actor=actor, group=group, user=user, ip=ip)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("utilisateurs/creer/", users.user_create, name="user_create"),
     path("utilisateurs/<int:user_id>/modifier/", users.user_update, name="user_update"),
     path("utilisateurs/<int:user_id>/cloturer/", users.user_close, name="user_close"),
+    path("utilisateurs/<int:user_id>/debloquer/", users.user_unlock, name="user_unlock"),
     path("utilisateurs/<int:user_id>/ajouter-au-groupe/", memberships.membership_add, name="membership_add"),
     path("utilisateurs/<int:user_id>/appartenance/", memberships.memberships, name="memberships"),
     path("utilisateurs/<int:user_id>/appartenance/<int:group_id>/retirer/", memberships.membership_remove,

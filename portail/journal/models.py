@@ -1,8 +1,17 @@
 import hashlib
+import hmac
 import json
 
 from django.conf import settings
 from django.db import models
+
+GENESIS = "0" * 64  # what the first entry chains to, and the head of an empty journal
+
+
+def journal_key() -> bytes:
+    """The chain's HMAC key: from the environment (JOURNAL_HMAC_KEY), never stored in the database,
+    so whoever can rewrite the table cannot recompute a chain that verifies."""
+    return settings.JOURNAL_HMAC_KEY.encode()
 
 
 class Action(models.TextChoices):
@@ -34,6 +43,12 @@ class Action(models.TextChoices):
     DIALOGUE_ANSWERED = "dialogue_answered", "Réponse Dialogue"
     DIALOGUE_READ = "dialogue_read", "Message Dialogue lu par la Caf"
     DIALOGUE_CLOSED = "dialogue_closed", "Message Dialogue traité par la Caf"
+    DIALOGUE_MARKED_READ = "dialogue_marked_read", "Message Dialogue marqué comme lu par la Caf"
+    DIALOGUE_VIEWED = "dialogue_viewed", "Message Dialogue relu par son auteur"
+    DIALOGUE_ATTACHMENT = "dialogue_attachment", "Pièce jointe Dialogue téléchargée"
+    ACCOUNT_UNLOCKED = "account_unlocked", "Compte débloqué"
+    EMAIL_CHANGE_REQUESTED = "email_change_requested", "Changement d'adresse mail demandé"
+    EMAIL_CHANGE_CONFIRMED = "email_change_confirmed", "Changement d'adresse mail confirmé"
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -109,11 +124,18 @@ class JournalEntry(models.Model):
             separators=(",", ":"),
         )
 
-    def compute_hash(self) -> str:
-        return hashlib.sha256(self.hashed_content().encode()).hexdigest()
+    def compute_hash(self, key: bytes | None = None) -> str:
+        """HMAC-SHA256 of the content (which includes the previous entry's hash)."""
+        return hmac.new(key or journal_key(), self.hashed_content().encode(), hashlib.sha256).hexdigest()
 
 
 class JournalHead(models.Model):
-    """Single row holding the last hash; locking it serialises appends so the chain never forks."""
+    """Single row (pk=1) describing the end of the chain: its hash, id and the number of entries.
 
-    last_hash = models.CharField(max_length=64, default="0" * 64)
+    Locking it serialises appends so the chain never forks; it is updated in the same statement
+    step as each append, so a table emptied or cut short no longer matches it.
+    """
+
+    last_hash = models.CharField(max_length=64, default=GENESIS)
+    last_id = models.BigIntegerField(null=True, blank=True)
+    entry_count = models.BigIntegerField(default=0)

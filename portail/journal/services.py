@@ -1,13 +1,13 @@
-"""The only way to write to the journal: one named constructor per event (R9)."""
+"""Writing the journal (R9). Code writes through the named constructors of `events.py`."""
 from typing import Any
 
 from django.db import DatabaseError, transaction
+from django.db.models import F
 
 from portail.core.clock import now
 
-from .models import Action, JournalEntry, JournalHead
-
-GENESIS = "0" * 64
+from .models import GENESIS, Action, JournalEntry, JournalHead
+from .verify import journal_verify
 
 
 class JournalUnavailable(Exception):
@@ -18,7 +18,7 @@ def _id(obj) -> int | None:
     return getattr(obj, "pk", obj) if obj is not None else None
 
 
-def journal_append(
+def _append(
     *,
     action: str,
     actor=None,
@@ -31,15 +31,16 @@ def journal_append(
     dossier_number: str = "",
     details: dict[str, Any] | None = None,
 ) -> JournalEntry:
-    """Append one entry; runs in the caller's transaction so the event and its trace commit together."""
+    """Append one entry (only `events.py` calls this); runs in the caller's transaction so the event
+    and its trace commit together."""
     try:
-        return _append(action=action, actor=actor, ip=ip, caf=caf, convention=convention, group=group, role=role,
-                       target_user=target_user, dossier_number=dossier_number, details=details)
+        return _write(action=action, actor=actor, ip=ip, caf=caf, convention=convention, group=group, role=role,
+                      target_user=target_user, dossier_number=dossier_number, details=details)
     except DatabaseError as exc:
         raise JournalUnavailable from exc
 
 
-def _append(*, action, actor, ip, caf, convention, group, role, target_user, dossier_number, details) -> JournalEntry:
+def _write(*, action, actor, ip, caf, convention, group, role, target_user, dossier_number, details) -> JournalEntry:
     with transaction.atomic():
         head, _ = JournalHead.objects.select_for_update().get_or_create(pk=1)
         entry = JournalEntry(
@@ -59,26 +60,10 @@ def _append(*, action, actor, ip, caf, convention, group, role, target_user, dos
         )
         entry.entry_hash = entry.compute_hash()
         entry.save()
-        JournalHead.objects.filter(pk=1).update(last_hash=entry.entry_hash)
+        JournalHead.objects.filter(pk=1).update(
+            last_hash=entry.entry_hash, last_id=entry.pk, entry_count=F("entry_count") + 1
+        )
         return entry
 
 
-def journal_verify() -> tuple[int, list[str]]:
-    """Walk the chain; returns (entries checked, problems found)."""
-    problems: list[str] = []
-    previous = GENESIS
-    count = 0
-    for entry in JournalEntry.objects.order_by("id").iterator(chunk_size=2000):
-        count += 1
-        if entry.previous_hash != previous:
-            problems.append(f"entrée {entry.pk} : chaînage rompu (entrée précédente supprimée ou modifiée)")
-        if entry.compute_hash() != entry.entry_hash:
-            problems.append(f"entrée {entry.pk} : contenu modifié")
-        previous = entry.entry_hash
-    head = JournalHead.objects.filter(pk=1).first()
-    if head and count and head.last_hash != previous:
-        problems.append("dernière entrée manquante : la tête du journal ne correspond pas")
-    return count, problems
-
-
-__all__ = ["Action", "JournalUnavailable", "journal_append", "journal_verify"]
+__all__ = ["Action", "GENESIS", "JournalUnavailable", "journal_verify"]

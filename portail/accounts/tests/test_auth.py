@@ -84,8 +84,8 @@ def test_lockout_after_five_failures(client, partner_user):
     assert response.status_code == 429
     assert "Compte temporairement bloqué" in response.content.decode()
     assert client.get(HOME).status_code == 302
-    # Another address is not locked out by these failures.
-    assert login(client, partner_user.username, ip="10.9.9.9").status_code == 302
+    # The lockout is per identifier: another address is locked out too.
+    assert login(client, partner_user.username, ip="10.9.9.9").status_code == 429
 
 
 def test_activation_link_lets_the_new_user_choose_his_password_once(
@@ -132,7 +132,7 @@ def test_forged_activation_link_is_refused(client, partner_user):
 
 
 def test_forgotten_password_sends_a_one_time_link_and_no_password(client, partner_user, mailoutbox):
-    response = client.post(reverse("accounts:password_forgotten"), {"email": partner_user.email})
+    response = client.post(reverse("accounts:password_forgotten"), {"login": partner_user.email})
     assert response.status_code == 302 and response["Location"] == reverse("accounts:password_forgotten_sent")
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
@@ -153,6 +153,6 @@ def test_forgotten_password_sends_a_one_time_link_and_no_password(client, partne
 def test_forgotten_password_says_nothing_about_unknown_or_closed_accounts(db, client, mailoutbox):
     closed = UserFactory(status=User.Status.CLOSED)
     for email in ("inconnu@example.fr", closed.email):
-        response = client.post(reverse("accounts:password_forgotten"), {"email": email})
+        response = client.post(reverse("accounts:password_forgotten"), {"login": email})
         assert response.status_code == 302 and response["Location"] == reverse("accounts:password_forgotten_sent")
     assert mailoutbox == []

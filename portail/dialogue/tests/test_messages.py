@@ -7,6 +7,7 @@ from portail.dialogue import services
 from portail.dialogue.forms import MAX_ATTACHMENT_BYTES
 from portail.dialogue.models import Message
 from portail.access import consultation_rights
+from portail.journal import events
 from portail.journal.models import Action, JournalEntry
 
 from .conftest import PDF, pdf_upload
@@ -96,7 +97,7 @@ def test_a_failing_journal_saves_nothing_and_keeps_no_file(world, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("journal indisponible")
 
-    monkeypatch.setattr(services, "journal_append", broken)
+    monkeypatch.setattr(events, "_append", broken)
     with pytest.raises(RuntimeError):
         services.message_send(
             actor=world.partner, rights=consultation_rights(world.partner, world.caf_a.pk), dossier=world.dossier_a,
@@ -105,7 +106,7 @@ def test_a_failing_journal_saves_nothing_and_keeps_no_file(world, monkeypatch):
     assert not Message.objects.exists() and _stored_files() == []
 
 
-def test_opening_marks_read_answering_mails_the_author_and_journals(
+def test_answering_marks_read_mails_the_author_and_journals(
     client, world, send, mailoutbox, django_capture_on_commit_callbacks
 ):
     send(world, world.partner, subject="Question APL")
@@ -114,7 +115,7 @@ def test_opening_marks_read_answering_mails_the_author_and_journals(
     page = client.get(reverse("dialogue:inbox_detail", args=[message.pk]))
     assert page.status_code == 200 and "Question APL" in page.content.decode()
     message.refresh_from_db()
-    assert message.status == Message.Status.READ and message.read_at is not None
+    assert message.status == Message.Status.NEW  # reading by GET changes no state
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -123,6 +124,8 @@ def test_opening_marks_read_answering_mails_the_author_and_journals(
     assert response.status_code == 302
     answer = message.answers.get()
     assert answer.author == world.agent_a
+    message.refresh_from_db()
+    assert message.status == Message.Status.READ and message.read_at is not None
 
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from portail.core.decorators import allowed_if
 from portail.core.errors import BusinessError, report_to_form
@@ -52,9 +52,15 @@ def inbox(request):
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def inbox_detail(request, pk: int):
+    """GET reads the message (each reading journaled, its state untouched); POST is « Marquer comme lu »."""
     message = access.access_dialogue_message(request.user, pk, caf_side=True)
-    services.message_open(actor=request.user, message=message, ip=client_ip(request))
+    if request.method == "POST":
+        services.message_mark_read(actor=request.user, message=message, ip=client_ip(request))
+        messages.success(request, "Le message est marqué comme lu.")
+        return redirect("dialogue:inbox_detail", message.pk)
+    services.message_read_record(actor=request.user, message=message, ip=client_ip(request))
     return _message_page(request, message, AnswerForm())
 
 
@@ -86,4 +92,4 @@ def mark_done(request, pk: int):
 
 @login_required
 def attachment(request, pk: int):
-    return attachment_response(access.access_dialogue_message(request.user, pk, caf_side=True))
+    return attachment_response(request, access.access_dialogue_message(request.user, pk, caf_side=True))

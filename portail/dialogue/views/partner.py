@@ -22,9 +22,12 @@ def _crumbs(*extra):
 
 @login_required
 def new(request, caf_code: str, number: str):
-    caf = selectors.caf_by_code(caf_code)
-    rights = services.message_rights(actor=request.user, caf=caf, number=number, ip=client_ip(request))
-    dossier = services.message_dossier(actor=request.user, rights=rights, caf=caf, number=number, ip=client_ip(request))
+    """Every attempt is journaled: a refusal (unknown Caf or number, no right) as such, the page shown
+    as a consultation of the dossier, a message sent as such (R9)."""
+    ip = client_ip(request)
+    caf = services.message_caf(actor=request.user, caf_code=caf_code, number=number, ip=ip)
+    rights = services.message_rights(actor=request.user, caf=caf, number=number, ip=ip)
+    dossier = services.message_dossier(actor=request.user, rights=rights, caf=caf, number=number, ip=ip)
     form = MessageForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -35,13 +38,14 @@ def new(request, caf_code: str, number: str):
                 subject=form.cleaned_data["subject"],
                 body=form.cleaned_data["body"],
                 attachment=form.cleaned_data["attachment"],
-                ip=client_ip(request),
+                ip=ip,
             )
         except BusinessError as error:
             report_to_form(form, error)
         else:
             messages.success(request, "Votre message a été envoyé à la Caf. Vous serez prévenu par courriel de sa réponse.")
             return redirect("dialogue:detail", message.pk)
+    services.message_form_record(actor=request.user, rights=rights, dossier=dossier, ip=ip)
     context = {
         "title": "Écrire à la Caf",
         "form": form,
@@ -65,6 +69,7 @@ def mine(request):
 @login_required
 def detail(request, pk: int):
     message = access.access_dialogue_message(request.user, pk, caf_side=False)
+    services.message_view_record(actor=request.user, message=message, ip=client_ip(request))
     context = {
         "title": message.subject,
         "message": message,
@@ -76,4 +81,5 @@ def detail(request, pk: int):
 
 @login_required
 def attachment(request, pk: int):
-    return attachment_response(access.access_dialogue_message(request.user, pk, caf_side=False))
+    message = access.access_dialogue_message(request.user, pk, caf_side=False)
+    return attachment_response(request, message)

@@ -15,6 +15,7 @@ from portail.core.clock import now, today
 from portail.testing import factories as f
 from portail.dossiers import services
 from portail.dossiers.models import AttestationRequest
+from portail.journal import events
 from portail.journal.models import Action
 
 from .conftest import make_dossier
@@ -164,7 +165,7 @@ def test_a_failing_journal_leaves_the_request_pending(monkeypatch, caf_agent, ou
     def broken(**entry):
         raise RuntimeError("journal indisponible")
 
-    monkeypatch.setattr(services, "journal_append", broken)
+    monkeypatch.setattr(events, "_append", broken)
     with pytest.raises(RuntimeError):
         services.attestation_request_mark_sent(actor=caf_agent, request=ours)
     ours.refresh_from_db()

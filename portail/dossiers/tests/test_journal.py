@@ -1,9 +1,11 @@
 """R9: each consultation and each tab journaled before the data leaves; refusals journaled; no journal, no data."""
 import pytest
+from django.db import DatabaseError
 from django.urls import reverse
 
-from portail.dossiers import services
+from portail.journal import events
 from portail.journal.models import Action
+from portail.journal.services import JournalUnavailable
 
 
 def test_one_entry_for_the_consultation_and_one_per_tab(login_as, t1_user, t1_group, dossier, tab_url, journal):
@@ -52,12 +54,12 @@ def test_unknown_number_in_the_form_is_journaled_and_explained(login_as, t1_user
 
 
 def _broken_journal(**kwargs):
-    raise RuntimeError("journal indisponible")
+    raise JournalUnavailable("journal indisponible")
 
 
 @pytest.mark.parametrize("path", ["synthese/", "paiements/", "attestation/", "attestation/pdf/", ""])
 def test_no_journal_no_data(login_as, t1_user, dossier, monkeypatch, path, journal):
-    monkeypatch.setattr(services, "journal_append", _broken_journal)
+    monkeypatch.setattr(events, "_append", _broken_journal)
     response = login_as(t1_user).get(f"/dossiers/{dossier.caf.code}/{dossier.number}/{path}")
     assert response.status_code == 503
     body = response.content.decode()
@@ -68,14 +70,14 @@ def test_no_journal_no_data(login_as, t1_user, dossier, monkeypatch, path, journ
 
 
 def test_no_journal_no_consultation_from_the_form(login_as, t1_user, dossier, monkeypatch):
-    monkeypatch.setattr(services, "journal_append", _broken_journal)
+    monkeypatch.setattr(events, "_append", _broken_journal)
     response = login_as(t1_user).post(reverse("dossiers:search"), {"caf": dossier.caf.code, "number": dossier.number})
     assert response.status_code == 503
     assert "DURAND" not in response.content.decode()
 
 
 def test_no_journal_no_postal_request(login_as, t1_user, dossier, monkeypatch):
-    monkeypatch.setattr(services, "journal_append", _broken_journal)
+    monkeypatch.setattr(events, "_append", _broken_journal)
     response = login_as(t1_user).post(reverse("dossiers:attestation_post", args=[dossier.caf.code, dossier.number]))
     assert response.status_code == 503
     assert not dossier.attestation_requests.exists()
@@ -86,7 +88,7 @@ def test_a_failing_database_write_in_the_journal_shows_no_data(login_as, t1_user
     from portail.journal.models import JournalEntry
 
     def fail(self, *args, **kwargs):
-        raise RuntimeError("disque plein")
+        raise DatabaseError("disque plein")
 
     monkeypatch.setattr(JournalEntry, "save", fail)
     response = login_as(t1_user).get(f"/dossiers/{dossier.caf.code}/{dossier.number}/famille/")

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from portail.core.requests import client_ip
@@ -51,9 +52,9 @@ def attestation_post(request, caf_code: str, number: str):
     attestation_request = services.attestation_post(
         actor=request.user, ip=client_ip(request), caf_code=caf_code, number=number
     )
-    messages.success(
-        request,
-        f"La demande d'envoi par courrier de l'attestation (référence {attestation_request.reference}) a été "
-        "transmise à la Caf. Vous pouvez suivre son statut dans la liste des attestations envoyées par courrier.",
-    )
+    messages.success(request, format_html(
+        "La demande d'envoi par courrier de l'attestation (référence {}) a été transmise à la Caf. "
+        "Vous pouvez suivre son statut dans la liste des attestations envoyées par courrier.",
+        attestation_request.reference,
+    ))
     return redirect("dossiers:attestation_requests")

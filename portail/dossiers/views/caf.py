@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from portail.core.decorators import allowed_if
@@ -56,9 +57,8 @@ def caf_attestation_mark_sent(request, pk: int):
     except BusinessError as error:
         messages.warning(request, error.text)
     else:
-        messages.success(
-            request,
-            f"L'attestation {attestation_request.reference} (dossier {attestation_request.dossier.number}) est "
-            "marquée comme envoyée ; le partenaire voit ce statut dans sa liste.",
-        )
+        messages.success(request, format_html(
+            "L'attestation {} (dossier {}) est marquée comme envoyée ; le partenaire voit ce statut dans sa liste.",
+            attestation_request.reference, attestation_request.dossier.number,
+        ))
     return redirect(_list_url(request.POST))

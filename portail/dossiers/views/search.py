@@ -8,7 +8,7 @@ from portail.access import cafs_for_consultation
 
 from .. import selectors, services
 from ..forms import SearchForm
-from .common import journal_unavailable_page
+from .common import consultation_view, journal_unavailable_page
 
 BREADCRUMB = [{"title": "Consulter Dossiers"}]
 
@@ -42,11 +42,14 @@ def search(request):
 
 
 @login_required
+@consultation_view
 def attestation_requests(request):
-    """The postal attestation requests the user made, with their status."""
+    """The postal attestation requests the user made, with their status: only at the Cafs where he
+    may still consult, each number shown journaled."""
     return render(request, "dossiers/attestation_requests.html", {
         "title": "Attestations envoyées par courrier",
-        "requests": selectors.attestation_requests_of(request.user),
+        "requests": services.attestation_requests_list(actor=request.user, ip=client_ip(request)),
+        "shown_max": selectors.REQUESTS_SHOWN,
         "breadcrumb": [{"title": "Consulter Dossiers", "url": reverse("dossiers:search")},
                        {"title": "Attestations envoyées par courrier"}],
     })

@@ -8,7 +8,7 @@ from django.http import Http404
 from portail.testing.factories import CafAgentFactory, CafFactory, ConventionFactory, UserFactory, make_group
 from portail.access import (
     Do, access_convention, access_group, access_user, cafs_for_consultation, consultation_rights,
-    conventions_visible_to, groups_visible_to, management_scope, open_groups_of, require_manager, users_visible_to,
+    conventions_visible_to, groups_visible_to, management_scope, open_groups_of, users_visible_to,
 )
 
 
@@ -46,7 +46,7 @@ def test_caf_agent_reads_his_cafs_conventions_but_changes_nothing(caf_agent, con
         lambda: access_group(caf_agent, convention, group.pk, Do.MANAGE),
         lambda: access_group(caf_agent, convention, group.pk, Do.ADMINISTER),
         lambda: access_user(caf_agent, convention, partner_user.pk, Do.MANAGE),
-        lambda: require_manager(caf_agent, convention),
+        lambda: access_convention(caf_agent, convention.pk, Do.MANAGE),
     ):
         with pytest.raises(PermissionDenied):
             call()
@@ -87,8 +87,8 @@ def test_anonymous_sees_nothing(convention, group, partner_user):
 
 def test_plain_member_gets_consultation_rights_but_manages_nothing(convention, group, partner_user):
     assert not conventions_visible_to(partner_user).exists()
-    with pytest.raises(PermissionDenied):
-        require_manager(partner_user, convention)
+    with pytest.raises(Http404):  # no business in the convention at all
+        access_convention(partner_user, convention.pk, Do.MANAGE)
     rights = consultation_rights(partner_user, convention.caf_id)
     assert rights.allowed
     assert rights.trace("rsa") == {

@@ -145,20 +145,20 @@ CASES = [
     Case("habilitations du groupe", "get", _conv_url("group_roles", "group"), None,
          (200, 200, 404, 200, 404, 200, 404, 404)),
     Case("assigner rôle (brouillon)", "post", _conv_url("group_roles", "group"), _roles_post("assign", ["held_role"]),
-         (200, 200, 404, 200, 404, 403, 404, 404)),
+         (200, 200, 404, 403, 404, 403, 404, 404)),
     Case("retirer (brouillon)", "post", _conv_url("group_roles", "group"),
          lambda w, p: {"service": "CDAP", "action": f"remove:{p.held_role.pk}", "draft": [p.held_role.pk]},
-         (200, 200, 404, 200, 404, 403, 404, 404)),
+         (200, 200, 404, 403, 404, 403, 404, 404)),
     Case(
         "proposer les modifications (ajout)", "post", _conv_url("group_roles", "group"),
         _roles_post("save", ["held_role", "extra_role"]),
-        (302, 302, 404, 302, 404, 403, 404, 404), _assigned_role, (Action.ROLE_ASSIGNED, 1),
+        (302, 302, 404, 403, 404, 403, 404, 404), _assigned_role, (Action.ROLE_ASSIGNED, 1),
     ),
     Case("proposer les modifications (retrait à confirmer)", "post", _conv_url("group_roles", "group"),
-         _roles_post("save", []), (200, 200, 404, 200, 404, 403, 404, 404)),
+         _roles_post("save", []), (200, 200, 404, 403, 404, 403, 404, 404)),
     Case(
         "confirmer le retrait", "post", _conv_url("group_roles", "group"), _roles_post("confirm", []),
-        (302, 302, 404, 302, 404, 403, 404, 404), _removed_role_everywhere, (Action.ROLE_REMOVED, 2),
+        (302, 302, 404, 403, 404, 403, 404, 404), _removed_role_everywhere, (Action.ROLE_REMOVED, 2),
     ),
     Case("utilisateurs", "get", _conv_url("users"), None, (200, 200, 200, 200, 404, 200, 404, 404)),
     Case("créer un utilisateur (page)", "get", _conv_url("user_create"), None,
@@ -291,7 +291,7 @@ def test_conventions_list_shows_only_the_conventions_in_scope(world, act_as, act
 )
 def test_groups_list_shows_the_actors_subtree_only(world, act_as, actor, codes):
     response = act_as(world.actors[actor]).get(reverse("habilitations:groups", args=[world.inside.convention.pk]))
-    assert sorted(row["group"].code for row in response.context["rows"]) == sorted(codes)
+    assert sorted(row.group.code for row in response.context["rows"]) == sorted(codes)
 
 
 def test_users_list_of_a_sibling_responsable_hides_the_members_of_other_subtrees(world, act_as):

@@ -80,6 +80,7 @@ def test_code_already_used_in_the_convention_is_refused(admin_user, convention):
 
 def test_same_code_in_another_convention_is_fine(admin_user, convention, cdap):
     other = ConventionFactory(organisation=convention.organisation, services=[cdap])
+    other.administrators.add(admin_user)
     create(admin_user, convention, "GROUPES")
     assert create(admin_user, other, "GROUPES").convention == other
 
@@ -129,7 +130,9 @@ def test_dates_outside_the_rules_are_refused_with_the_field_named(admin_user, co
         (D, None, "closing_date"),  # never closes although the convention does
     ],
 )
-def test_dates_outside_a_closing_convention_are_refused(admin_user, convention, opening, closing, field):
+def test_dates_outside_a_closing_convention_are_refused(admin_user, convention, opening, closing, field, monkeypatch):
+    # A day before the convention ends: afterwards nobody changes it at all (R1).
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: date(2025, 1, 15))
     convention.closing_date = date(2025, 6, 30)
     convention.save()
     before = counts()

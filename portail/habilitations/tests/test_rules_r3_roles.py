@@ -62,7 +62,7 @@ def test_sub_group_refused_a_role_its_parent_lacks(admin_user, convention, sub, 
     with pytest.raises(BusinessError) as error:
         set_roles(actor=admin_user, group=subsub, roles=[role_t18, role_t1])
     assert error.value.field == "roles"
-    assert "T1" in error.value.text and "parent direct" in error.value.text
+    assert "T1" in error.value.text and "parent direct (SOUS1)" in error.value.text
     assert held(subsub) == ["T18"]
     assert counts() == before
 

@@ -10,8 +10,8 @@ from django.http import Http404
 
 from portail.testing.factories import ConventionFactory, UserFactory, make_group
 from portail.access import (
-    Do, access_convention, access_group, access_user, conventions_visible_to, groups_visible_to, management_scope,
-    may_administer_group, may_create_top_group, may_manage, users_visible_to,
+    Do, Seat, access_convention, access_group, access_user, conventions_visible_to, groups_visible_to, management_scope,
+    users_visible_to,
 )
 
 
@@ -62,10 +62,10 @@ def test_administrator_manages_the_whole_convention(w):
     assert access_convention(w.admin, w.convention.pk, Do.ADMINISTER) == w.convention
     for group in (w.top, w.sub, w.subsub, w.sous2, w.accueil):
         assert access_group(w.admin, w.convention, group.pk, Do.ADMINISTER) == group
-        assert may_administer_group(w.admin, w.convention, group)
+        assert Seat(w.admin, w.convention).can(Do.ADMINISTER, group)
     for user in (w.resp, w.in_sous2, w.newcomer):
         assert access_user(w.admin, w.convention, user.pk, Do.MANAGE) == user
-    assert may_create_top_group(w.admin, w.convention)
+    assert Seat(w.admin, w.convention).may_create_top_group
     assert list(conventions_visible_to(w.admin)) == [w.convention]
 
 
@@ -107,7 +107,7 @@ def test_responsable_manages_his_group_and_its_descendants_only(w):
     assert access_group(w.resp, w.convention, w.subsub.pk, Do.ADMINISTER) == w.subsub  # below him: close, name
     assert list(conventions_visible_to(w.resp)) == [w.convention]
     assert access_convention(w.resp, w.convention.pk) == w.convention
-    assert may_manage(w.resp, w.convention)
+    assert Seat(w.resp, w.convention).can_manage
 
 
 @pytest.mark.parametrize("name", ["top", "sous2", "accueil"])
@@ -120,14 +120,14 @@ def test_groups_outside_his_subtree_do_not_exist_for_him(w, name):
 
 def test_responsable_cannot_close_or_rename_the_responsable_of_his_own_top_group(w):
     assert status(lambda: access_group(w.resp, w.convention, w.sub.pk, Do.ADMINISTER)) == 403
-    assert not may_administer_group(w.resp, w.convention, w.sub)
+    assert not Seat(w.resp, w.convention).can(Do.ADMINISTER, w.sub)
     assert status(lambda: access_group(w.top_resp, w.convention, w.top.pk, Do.ADMINISTER)) == 403
     assert status(lambda: access_group(w.top_resp, w.convention, w.sub.pk, Do.ADMINISTER)) == 200
 
 
 def test_responsable_cannot_administer_the_convention_nor_create_main_groups(w):
     assert status(lambda: access_convention(w.resp, w.convention.pk, Do.ADMINISTER)) == 403
-    assert not may_create_top_group(w.resp, w.convention)
+    assert not Seat(w.resp, w.convention).may_create_top_group
 
 
 def test_responsable_sees_his_members_and_newcomers_not_the_sibling_subtrees(w):

@@ -103,7 +103,7 @@ def test_a_role_requiring_caf_validation_is_shown_pending_after_saving(login_as,
     assert not row["saved"] and "Non enregistré" in page_text(response)
 
     response = client.post(url, {"service": "CDAP", "action": "save", "draft": [*held, t5.pk]}, follow=True)
-    assert response.redirect_chain[-1][0] == url
+    assert response.redirect_chain[-1][0] == url + "?service=CDAP"  # back on the service being edited
     text = page_text(response)
     assert "En attente de validation par la Caf : T5." in text
     assert re.search(r"T5 Conseiller RSA En attente de validation Caf", text)

@@ -3,26 +3,31 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.urls import reverse
 
-from portail.access import Do, access_convention, may_manage
+from portail.access import Seat
 
 
 def in_convention(view):
-    """Every page under /conventions/<id>/: the convention must be in the actor's scope (else 404)."""
+    """Every page under /conventions/<id>/: the convention must be in the actor's scope (else 404).
+
+    The actor's `Seat` is computed here, once, and put on the request: the view and its template
+    ask it every question about what the actor may see and do.
+    """
 
     @login_required
     @wraps(view)
     def wrapper(request, convention_id, *args, **kwargs):
-        convention = access_convention(request.user, convention_id, Do.VIEW)
-        return view(request, convention, *args, **kwargs)
+        request.seat = Seat.enter(request.user, convention_id)
+        return view(request, request.seat.convention, *args, **kwargs)
 
     return wrapper
 
 
 def convention_context(request, convention, title: str, *crumbs: dict) -> dict:
+    seat = request.seat
     return {
         "title": title,
         "convention": convention,
-        "can_manage": may_manage(request.user, convention),
+        "seat": seat,
         "breadcrumb": [
             {"title": "Conventions", "url": reverse("conventions:list")},
             {"title": convention.label, "url": reverse("habilitations:groups", args=[convention.pk])},

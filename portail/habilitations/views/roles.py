@@ -1,107 +1,102 @@
-"""« Habilitations du groupe »: pick the service, « Assigner rôle », then « Proposer les modifications».
+"""« Habilitations du groupe »: pick the service, « Assigner rôle », « Retirer », then « Proposer les modifications ».
 
-The draft (roles assigned but not yet saved) travels in the form itself, so the page works without
-JavaScript and nothing is saved before the person confirms.
+The draft lives in the selector (`group_roles_draft`); the ceiling check and its message live in the
+services, for the « Assigner rôle » step and for saving alike. A responsable reads the roles of his own
+group but changes them only from above it (R7b): `Do.ADMINISTER`.
 """
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
+from portail.access import Do
 from portail.conventions.models import Role
 from portail.core.errors import BusinessError
 from portail.core.requests import client_ip
 
 from .. import services
-from portail.access import Do, access_group, role_ceiling
 from ..forms import AssignRoleForm, ServiceChoiceForm
-from ..models import GroupRole
+from ..selectors import RolesDraft, group_roles_draft
 from .common import convention_context, in_convention
 
-CEILING_MESSAGE = (
-    "Le rôle {code} ne peut pas être assigné : un sous-groupe ne peut pas avoir d'autres rôles "
-    "que ceux possédés par son parent direct ({parent})."
-)
+
+def _assign_form(page: RolesDraft, data=None) -> AssignRoleForm:
+    # The whole catalogue validates, so a forged role above the ceiling gets the R3 message, not a bare
+    # « choix invalide »; only `page.available_in` is offered on screen.
+    return AssignRoleForm(data, roles=Role.objects.filter(pk__in=page.catalogue))
 
 
-def _draft_from_post(request, catalogue: dict[int, Role]) -> list[Role]:
-    draft = []
-    for raw in request.POST.getlist("draft"):
-        if raw.isdigit() and int(raw) in catalogue and catalogue[int(raw)] not in draft:
-            draft.append(catalogue[int(raw)])
-    return draft
+def _refused(page: RolesDraft, error: BusinessError) -> AssignRoleForm:
+    """A refused step or save: the reason next to « Profil à assigner »."""
+    form = _assign_form(page, {})
+    form.is_valid()
+    form.add_error("role", error.text)
+    return form
+
+
+def _saved_message(added: list[Role]):
+    pending = ", ".join(r.code for r in added if r.requires_caf_validation)
+    if pending:
+        return format_html("Les habilitations du groupe sont enregistrées. En attente de validation par la Caf : {}.",
+                           pending)
+    return "Les habilitations du groupe sont enregistrées."
 
 
 @require_http_methods(["GET", "POST"])
 @in_convention
 def group_roles(request, convention, group_id):
-    action = Do.MANAGE if request.method == "POST" else Do.VIEW
-    group = access_group(request.user, convention, group_id, action)
+    posting = request.method == "POST"
+    group = request.seat.group(group_id, Do.ADMINISTER if posting else Do.VIEW)
     services_qs = convention.services.order_by("code")
     service_form = ServiceChoiceForm(request.POST or request.GET or None, services=services_qs)
     if service_form.is_valid():
         service = service_form.cleaned_data["service"]
-    elif request.method == "POST":
+    elif posting:
         raise Http404  # a draft always names one of the convention's services: this form was forged
     else:
         service = services_qs.first()
-    catalogue = {r.pk: r for r in Role.objects.filter(service=service).order_by("code")} if service else {}
-    ceiling = set(role_ceiling(group).filter(service=service).values_list("pk", flat=True)) if service else set()
-    grants = {gr.role_id: gr for gr in GroupRole.objects.filter(group=group, role__service=service)}
-    saved = [catalogue[pk] for pk in grants if pk in catalogue]
+    page = group_roles_draft(group=group, service=service, posted=request.POST.getlist("draft") if posting else None)
 
-    draft = _draft_from_post(request, catalogue) if request.method == "POST" else sorted(saved, key=lambda r: r.code)
-    assign_form = AssignRoleForm(
-        request.POST if request.POST.get("action") == "assign" else None,
-        roles=Role.objects.filter(pk__in=catalogue),
-    )
-    step = request.POST.get("action")
+    step = request.POST.get("action", "")
+    assign_form = _assign_form(page, request.POST if step == "assign" else None)
     if step == "assign" and assign_form.is_valid():
         role = assign_form.cleaned_data["role"]
         if role is None:
             assign_form.add_error("role", "Choisissez le profil à assigner.")
-        elif role.pk not in ceiling:
-            assign_form.add_error("role", CEILING_MESSAGE.format(code=role.code, parent=group.parent.code if group.parent else "—"))
-        elif role not in draft:
-            draft.append(role)
-    elif step and step.startswith("remove:"):
-        draft = [r for r in draft if str(r.pk) != step.split(":", 1)[1]]
+        else:
+            try:
+                page.draft = services.group_roles_draft_assign(
+                    group=group, service=service, draft=page.draft, role=role, ceiling=page.ceiling)
+            except BusinessError as error:
+                assign_form.add_error("role", error.text)
+    elif step.startswith("remove:"):
+        page.draft = [r for r in page.draft if str(r.pk) != step.split(":", 1)[1]]
     elif step in ("save", "confirm"):
-        removed = [r for r in saved if r not in draft]
-        if removed and step == "save":
-            impacts = [services.role_removal_impact(group=group, role=r) for r in removed]
+        if page.removed and step == "save":
+            impacts = [services.role_removal_impact(group=group, role=r) for r in page.removed]
             context = convention_context(request, convention, "Confirmer le retrait de rôles")
-            context.update(group=group, service=service, draft=draft, impacts=impacts)
+            context.update(group=group, service=service, draft=page.draft, impacts=impacts)
             return render(request, "habilitations/group_roles_confirm.html", context)
         try:
-            added, removed = services.group_roles_set(
-                actor=request.user, group=group, service=service, roles=draft, ip=client_ip(request)
-            )
-        except BusinessError as error:
-            # The draft was refused as a whole (e.g. the parent lost a role meanwhile): show why, next to
-            # the profile choice; the form was not posted on this step, so bind it to nothing first.
-            assign_form = AssignRoleForm({}, roles=Role.objects.filter(pk__in=catalogue))
-            assign_form.is_valid()
-            assign_form.add_error("role", error.text)
+            added, _ = services.group_roles_set(
+                actor=request.user, group=group, service=service, roles=page.draft, ip=client_ip(request))
+        except BusinessError as error:  # e.g. the parent lost a role meanwhile: the whole draft is refused
+            assign_form = _refused(page, error)
         else:
-            pending = [r.code for r in added if r.requires_caf_validation]
-            text = "Les habilitations du groupe sont enregistrées."
-            if pending:
-                text += f" En attente de validation par la Caf : {', '.join(pending)}."
-            messages.success(request, text)
-            return redirect("habilitations:group_roles", convention.pk, group.pk)
+            messages.success(request, _saved_message(added))
+            url = reverse("habilitations:group_roles", args=[convention.pk, group.pk])
+            return redirect(f"{url}?{urlencode({'service': service.code})}")
 
-    rows = [
-        {"role": r, "saved": r.pk in grants, "pending": r.pk in grants and grants[r.pk].state == GroupRole.State.PENDING}
-        for r in draft
-    ]
-    available = [r for r in catalogue.values() if r not in draft]
     context = convention_context(request, convention, "Habilitations d'un groupe utilisateurs")
     context.update(
-        group=group, service=service, service_form=service_form, assign_form=assign_form, rows=rows,
-        available_in=[r for r in available if r.pk in ceiling],
-        available_out=[r for r in available if r.pk not in ceiling],
-        dirty={r.pk for r in draft} != set(grants),
+        group=group, service=service, service_form=service_form, assign_form=assign_form, rows=page.rows,
+        available_in=page.available_in, available_out=page.available_out, dirty=page.dirty,
         is_subgroup=group.parent_id is not None,
+        # R7b: the roles of one's own group are changed from above it.
+        can_edit=request.seat.can(Do.ADMINISTER, group),
     )
     return render(request, "habilitations/group_roles.html", context)

@@ -1,4 +1,4 @@
-"""R9: the journal is append-only and hash-chained; `manage.py journal_verify` detects tampering."""
+"""R9: the journal is append-only and HMAC-chained; `manage.py journal_verify` detects tampering."""
 from io import StringIO
 
 import pytest
@@ -9,10 +9,17 @@ from portail.core.errors import BusinessError
 from portail.habilitations import services
 from portail.habilitations.models import Group
 from portail.journal.models import Action, JournalEntry, JournalHead
-from portail.journal.services import GENESIS, journal_append, journal_verify
+from portail.journal import events
+from portail.journal.services import GENESIS, _append
+from portail.journal.verify import journal_verify
 
 TABLE = JournalEntry._meta.db_table
 pytestmark = pytest.mark.django_db
+
+
+def check() -> tuple[int, list[str]]:
+    result = journal_verify(full=True, anchor=False)
+    return result.count, result.problems
 
 
 def verify_command() -> str:
@@ -30,7 +37,7 @@ def verify_fails() -> str:
 
 @pytest.fixture
 def three(db):
-    return [journal_append(action=Action.LOGIN, ip="10.0.0.1", details={"n": n}) for n in range(3)]
+    return [_append(action=Action.LOGIN, ip="10.0.0.1", details={"n": n}) for n in range(3)]
 
 
 @pytest.fixture
@@ -60,17 +67,19 @@ def test_entries_are_chained(three):
     assert third.previous_hash == second.entry_hash
     assert all(e.entry_hash == e.compute_hash() and len(e.entry_hash) == 64 for e in three)
     assert JournalHead.objects.get().last_hash == third.entry_hash
-    assert journal_verify() == (3, [])
+    head = JournalHead.objects.get()
+    assert (head.last_id, head.entry_count) == (third.pk, 3)
+    assert check() == (3, [])
     assert "3 entrée(s)" in verify_command()
 
 
 def test_empty_journal_verifies(db):
-    assert journal_verify() == (0, [])
+    assert check() == (0, [])
     assert "Journal intègre" in verify_command()
 
 
 def test_entry_records_who_what_where(admin_user, convention, role_t1):
-    entry = journal_append(
+    entry = _append(
         action=Action.ROLE_ASSIGNED, actor=admin_user, ip="2001:db8::1", caf=convention.caf, convention=convention,
         group=42, role=role_t1, target_user=None, details={"role": "T1"},
     )
@@ -99,7 +108,7 @@ def test_queryset_update_and_delete_raise(three):
         JournalEntry.objects.all().delete()
     with pytest.raises(PermissionError):
         three[0].delete()
-    assert journal_verify() == (3, [])
+    assert check() == (3, [])
 
 
 # ---------------------------------------------------------------- append-only in the database
@@ -109,7 +118,7 @@ def test_database_refuses_a_raw_update(three):
     with pytest.raises(DatabaseError):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"UPDATE {TABLE} SET details = %s WHERE id = %s", ['{"n": 99}', three[0].pk])
-    assert journal_verify() == (3, [])
+    assert check() == (3, [])
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite keeps DELETE so the test runner can flush")
@@ -125,7 +134,7 @@ def test_postgresql_refuses_a_raw_delete(three):
 
 def test_a_modified_entry_is_detected(three, bypass_trigger):
     bypass_trigger(f"UPDATE {TABLE} SET details = %s WHERE id = %s", ['{"n": 99}', three[1].pk])
-    count, problems = journal_verify()
+    count, problems = check()
     assert count == 3 and problems == [f"entrée {three[1].pk} : contenu modifié"]
     assert "Journal altéré" in verify_fails()
 
@@ -136,24 +145,27 @@ def test_a_rehashed_entry_still_breaks_the_chain(three, bypass_trigger):
     forged.details = {"n": 99}
     bypass_trigger(f"UPDATE {TABLE} SET details = %s, entry_hash = %s WHERE id = %s",
                    ['{"n": 99}', forged.compute_hash(), forged.pk])
-    _, problems = journal_verify()
-    assert problems == [f"entrée {three[2].pk} : chaînage rompu (entrée précédente supprimée ou modifiée)"]
+    _, problems = check()
+    assert problems == [f"entrée {three[2].pk} : chaînage rompu (ne suit pas l'entrée {three[1].pk} : "
+                        "entrée supprimée ou modifiée)"]
     verify_fails()
 
 
 def test_a_deleted_middle_entry_is_detected(three, bypass_trigger):
     bypass_trigger(f"DELETE FROM {TABLE} WHERE id = %s", [three[1].pk])
-    count, problems = journal_verify()
+    count, problems = check()
     assert count == 2
-    assert problems == [f"entrée {three[2].pk} : chaînage rompu (entrée précédente supprimée ou modifiée)"]
-    assert "1 anomalie(s) sur 2 entrée(s)" in verify_fails()
+    assert problems == [f"entrée {three[2].pk} : chaînage rompu (ne suit pas l'entrée {three[0].pk} : "
+                        "entrée supprimée ou modifiée)", "la tête du journal compte 3 entrée(s), la table 2"]
+    assert "2 anomalie(s) sur 2 entrée(s)" in verify_fails()
 
 
 def test_a_deleted_last_entry_is_detected(three, bypass_trigger):
     bypass_trigger(f"DELETE FROM {TABLE} WHERE id = %s", [three[2].pk])
-    _, problems = journal_verify()
-    assert problems == ["dernière entrée manquante : la tête du journal ne correspond pas"]
-    verify_fails()
+    _, problems = check()
+    assert problems[0] == (f"entrée {three[2].pk} manquante : la tête du journal pointe sur elle, "
+                           f"la dernière entrée présente est la n° {three[1].pk}")
+    assert f"entrée {three[2].pk} manquante" in verify_fails()
 
 
 # ---------------------------------------------------------------- the journal and the change commit together
@@ -163,7 +175,7 @@ def test_no_change_without_its_journal_entry(admin_user, convention, monkeypatch
     def broken(**kwargs):
         raise DatabaseError("journal indisponible")
 
-    monkeypatch.setattr(services, "journal_append", broken)
+    monkeypatch.setattr(events, "_append", broken)
     with pytest.raises(DatabaseError):
         services.group_create(actor=admin_user, convention=convention, code="G", label="G",
                               opening_date=convention.opening_date)

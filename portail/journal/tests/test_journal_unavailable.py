@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from portail.habilitations.models import Membership
 from portail.journal.models import JournalEntry
-from portail.journal.services import JournalUnavailable, journal_append
+from portail.journal import events
+from portail.journal.services import JournalUnavailable
 
 
 def test_a_database_failure_while_journaling_is_reported_as_journal_unavailable(db, monkeypatch):
@@ -14,7 +15,7 @@ def test_a_database_failure_while_journaling_is_reported_as_journal_unavailable(
 
     monkeypatch.setattr(JournalEntry, "save", broken_save)
     with pytest.raises(JournalUnavailable):
-        journal_append(action="login")
+        events.login_failed(identifier="AAAA0001")
 
 
 def test_a_change_whose_journal_fails_is_not_made_and_the_page_says_so(

@@ -1,0 +1,287 @@
+"""One named constructor per journal event (R9): the only way code writes to the journal.
+
+Each function is keyword-only and fills the structured columns (actor, ip, caf, convention,
+group, role, target_user, dossier_number) and a `details` dict whose keys are fixed per event,
+documented by the TypedDicts below. Every constructor runs in the caller's transaction, so the
+event and its trace commit together; a database failure raises `JournalUnavailable`.
+
+Objects or plain ids are accepted wherever a reference is expected (`Ref`), so a caller never
+has to load a row only to journal it.
+"""
+from typing import Any, NotRequired, TypedDict
+
+from .models import Action, JournalEntry
+from .services import _append
+
+Ref = Any  # a model instance or its primary key (or None)
+
+
+# ---------------------------------------------------------------- details, per event family
+
+
+class Via(TypedDict):
+    """One grant that allowed an access: the convention, group (id and code) and role (code)."""
+
+    convention: int
+    group: int
+    group_code: str
+    role: str
+
+
+class AccessTrace(TypedDict):
+    """Consultation-side details: the grants used (`ConsultationRights.trace()`), plus per event:
+    `tab` (tab_opened, refusals on a tab), `page` (« attestation », « dialogue »…), `reference`
+    (attestations), `reason` (refusals: unknown_caf, bad_number, no_right, unknown_number, no_tab,
+    unknown_tab, tab_not_allowed, attestation_not_allowed, …)."""
+
+    via: NotRequired[list[Via]]
+    tab: NotRequired[str]
+    page: NotRequired[str]
+    reference: NotRequired[str]
+    reason: NotRequired[str]
+
+
+class GroupDetails(TypedDict):
+    code: str
+    label: str
+    parent: int | None
+
+
+class RoleDetails(TypedDict):
+    role: str  # role code
+    group: NotRequired[str]  # group code (removals)
+    cascade_from: NotRequired[str | None]  # code of the group the removal started from, None there
+
+
+class MembershipDetails(TypedDict):
+    group: str  # group code
+    user: str  # username
+
+
+class CafSideDetails(TypedDict):
+    message: int
+    organisation: int
+
+
+Changes = dict[str, str | None]  # field name → new value as text (group_updated, user_updated)
+
+
+# ---------------------------------------------------------------- groups and roles
+
+
+def group_created(*, actor: Ref, group, ip: str | None = None) -> JournalEntry:
+    details: GroupDetails = {"code": group.code, "label": group.label, "parent": group.parent_id}
+    return _append(action=Action.GROUP_CREATED, actor=actor, ip=ip, caf=group.convention.caf_id,
+                   convention=group.convention_id, group=group, target_user=group.responsable_id, details=details)
+
+
+def group_updated(*, actor: Ref, group, changes: Changes, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.GROUP_UPDATED, actor=actor, ip=ip, caf=group.convention.caf_id,
+                   convention=group.convention_id, group=group, details=dict(changes))
+
+
+def group_closed(*, actor: Ref, group, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.GROUP_CLOSED, actor=actor, ip=ip, caf=group.convention.caf_id,
+                   convention=group.convention_id, group=group,
+                   details={"closing_date": str(group.closing_date)})
+
+
+def responsable_named(*, actor: Ref, group, responsable, ip: str | None = None) -> JournalEntry:
+    """`responsable` None: the group no longer has one."""
+    return _append(action=Action.RESPONSABLE_NAMED, actor=actor, ip=ip, caf=group.convention.caf_id,
+                   convention=group.convention_id, group=group, target_user=responsable,
+                   details={"responsable": responsable.username if responsable else None})
+
+
+def role_granted(*, actor: Ref, group, role, pending: bool, ip: str | None = None) -> JournalEntry:
+    """A role given to a group: assigned, or requested when it awaits the Caf's validation (R3)."""
+    details: RoleDetails = {"role": role.code}
+    return _append(action=Action.ROLE_REQUESTED if pending else Action.ROLE_ASSIGNED, actor=actor, ip=ip,
+                   caf=group.convention.caf_id, convention=group.convention_id, group=group, role=role,
+                   details=details)
+
+
+def role_approved(*, actor: Ref, group, role, ip: str | None = None) -> JournalEntry:
+    details: RoleDetails = {"role": role.code}
+    return _append(action=Action.ROLE_APPROVED, actor=actor, ip=ip, caf=group.convention.caf_id,
+                   convention=group.convention_id, group=group, role=role, details=details)
+
+
+def role_removed(*, actor: Ref, group, role, cascade_from=None, ip: str | None = None) -> JournalEntry:
+    """`cascade_from`: the ancestor the removal was made on, when `group` loses the role by cascade."""
+    details: RoleDetails = {"role": role.code, "group": group.code,
+                            "cascade_from": cascade_from.code if cascade_from is not None else None}
+    return _append(action=Action.ROLE_REMOVED, actor=actor, ip=ip, caf=group.convention.caf_id,
+                   convention=group.convention_id, group=group, role=role, details=details)
+
+
+def membership_added(*, actor: Ref, group, user, ip: str | None = None) -> JournalEntry:
+    details: MembershipDetails = {"group": group.code, "user": user.username}
+    return _append(action=Action.MEMBERSHIP_ADDED, actor=actor, ip=ip, caf=group.convention.caf_id,
+                   convention=group.convention_id, group=group, target_user=user, details=details)
+
+
+def membership_removed(*, actor: Ref, group, user, ip: str | None = None) -> JournalEntry:
+    details: MembershipDetails = {"group": group.code, "user": user.username}
+    return _append(action=Action.MEMBERSHIP_REMOVED, actor=actor, ip=ip, caf=group.convention.caf_id,
+                   convention=group.convention_id, group=group, target_user=user, details=details)
+
+
+# ---------------------------------------------------------------- user accounts
+
+
+def _convention_cols(convention) -> dict:
+    return {"convention": convention, "caf": convention.caf_id if convention is not None else None}
+
+
+def user_created(*, actor: Ref, user, convention=None, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.USER_CREATED, actor=actor, ip=ip, target_user=user, **_convention_cols(convention),
+                   details={"username": user.username, "organisation": user.organisation_id})
+
+
+def user_updated(*, actor: Ref, user, changes: Changes, convention=None, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.USER_UPDATED, actor=actor, ip=ip, target_user=user, **_convention_cols(convention),
+                   details=dict(changes))
+
+
+def user_closed(*, actor: Ref, user, convention=None, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.USER_CLOSED, actor=actor, ip=ip, target_user=user, **_convention_cols(convention),
+                   details={"username": user.username})
+
+
+# ---------------------------------------------------------------- sign-in
+
+
+def login(*, user, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.LOGIN, actor=user, ip=ip)
+
+
+def login_failed(*, identifier: str, ip: str | None = None) -> JournalEntry:
+    """`identifier` as typed, cut to 20 printable characters (a NUL could not be stored)."""
+    typed = "".join(ch for ch in (identifier or "") if ch.isprintable())[:20]
+    return _append(action=Action.LOGIN_FAILED, ip=ip, details={"identifiant": typed})
+
+
+def logout(*, user, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.LOGOUT, actor=user, ip=ip)
+
+
+def activation(*, user, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.ACTIVATION, actor=user, ip=ip)
+
+
+def password_reset(*, user, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.PASSWORD_RESET, actor=user, ip=ip)
+
+
+# ---------------------------------------------------------------- consultation of dossiers
+
+
+def _grant_cols(grant: dict | None) -> dict:
+    """`grant`: {"convention", "group", "role"} of the first grant used, or empty."""
+    grant = grant or {}
+    return {"convention": grant.get("convention"), "group": grant.get("group"), "role": grant.get("role")}
+
+
+def dossier_consulted(*, actor: Ref, caf: Ref, number: str, trace: AccessTrace, grant: dict | None = None,
+                      ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.DOSSIER_CONSULTED, actor=actor, ip=ip, caf=caf, dossier_number=number,
+                   details=dict(trace), **_grant_cols(grant))
+
+
+def dossier_refused(*, actor: Ref, caf: Ref, number: str, trace: AccessTrace, ip: str | None = None) -> JournalEntry:
+    """A refused attempt; `trace["reason"]` says why."""
+    return _append(action=Action.DOSSIER_REFUSED, actor=actor, ip=ip, caf=caf, dossier_number=number,
+                   details=dict(trace))
+
+
+def tab_opened(*, actor: Ref, caf: Ref, number: str, tab: str, trace: AccessTrace, grant: dict | None = None,
+               ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.TAB_OPENED, actor=actor, ip=ip, caf=caf, dossier_number=number,
+                   details={"tab": tab, **trace}, **_grant_cols(grant))
+
+
+def attestation_printed(*, actor: Ref, caf: Ref, number: str, reference: str, trace: AccessTrace,
+                        grant: dict | None = None, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.ATTESTATION_PRINTED, actor=actor, ip=ip, caf=caf, dossier_number=number,
+                   details={"reference": reference, **trace}, **_grant_cols(grant))
+
+
+def attestation_posted(*, actor: Ref, caf: Ref, number: str, reference: str, trace: AccessTrace,
+                       grant: dict | None = None, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.ATTESTATION_POSTED, actor=actor, ip=ip, caf=caf, dossier_number=number,
+                   details={"reference": reference, **trace}, **_grant_cols(grant))
+
+
+def attestation_sent(*, actor: Ref, request, ip: str | None = None) -> JournalEntry:
+    """The Caf posted the letter of an `AttestationRequest` (its dossier loaded, `sent_on` set)."""
+    return _append(action=Action.ATTESTATION_SENT, actor=actor, ip=ip, caf=request.dossier.caf_id,
+                   dossier_number=request.dossier.number, target_user=request.requested_by_id,
+                   details={"request": request.pk, "reference": request.reference,
+                            "sent_on": request.sent_on.isoformat()})
+
+
+# ---------------------------------------------------------------- Dialogue
+
+
+def dialogue_sent(*, actor: Ref, message, role, group, via: list[Via], ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.DIALOGUE_SENT, actor=actor, ip=ip, caf=message.caf_id,
+                   convention=group.convention_id, group=group, role=role, dossier_number=message.dossier.number,
+                   details={"via": via, "message": message.pk, "attachment": bool(message.attachment)})
+
+
+def _caf_side(action: Action, actor: Ref, message, ip: str | None) -> JournalEntry:
+    details: CafSideDetails = {"message": message.pk, "organisation": message.organisation_id}
+    return _append(action=action, actor=actor, ip=ip, caf=message.caf_id, dossier_number=message.dossier.number,
+                   target_user=message.author_id, details=details)
+
+
+def dialogue_read(*, actor: Ref, message, ip: str | None = None) -> JournalEntry:
+    return _caf_side(Action.DIALOGUE_READ, actor, message, ip)
+
+
+def dialogue_answered(*, actor: Ref, message, ip: str | None = None) -> JournalEntry:
+    return _caf_side(Action.DIALOGUE_ANSWERED, actor, message, ip)
+
+
+def dialogue_closed(*, actor: Ref, message, ip: str | None = None) -> JournalEntry:
+    return _caf_side(Action.DIALOGUE_CLOSED, actor, message, ip)
+
+
+
+# ---------------------------------------------------------------- account security
+
+
+def account_unlocked(*, actor: Ref, user, convention=None, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.ACCOUNT_UNLOCKED, actor=actor, ip=ip, target_user=user,
+                   **_convention_cols(convention), details={"username": user.username})
+
+
+def email_change_requested(*, actor: Ref, user, new_email: str, convention=None,
+                           ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.EMAIL_CHANGE_REQUESTED, actor=actor, ip=ip, target_user=user,
+                   **_convention_cols(convention), details={"old": user.email, "new": new_email})
+
+
+def email_change_confirmed(*, user, old_email: str, ip: str | None = None) -> JournalEntry:
+    """The new address's owner opened the link: he is the actor."""
+    return _append(action=Action.EMAIL_CHANGE_CONFIRMED, actor=user, ip=ip, target_user=user,
+                   details={"old": old_email, "new": user.email})
+
+
+# ---------------------------------------------------------------- Dialogue: every reading (R9)
+
+
+def dialogue_marked_read(*, actor: Ref, message, ip: str | None = None) -> JournalEntry:
+    """« Marquer comme lu » (POST): the state change, apart from each reading (`dialogue_read`)."""
+    return _caf_side(Action.DIALOGUE_MARKED_READ, actor, message, ip)
+
+
+def dialogue_viewed(*, actor: Ref, message, ip: str | None = None) -> JournalEntry:
+    """The partner who wrote the message reads it again, with the Caf's answers."""
+    return _caf_side(Action.DIALOGUE_VIEWED, actor, message, ip)
+
+
+def dialogue_attachment(*, actor: Ref, message, ip: str | None = None) -> JournalEntry:
+    """A message's attachment downloaded, on either side."""
+    return _caf_side(Action.DIALOGUE_ATTACHMENT, actor, message, ip)
