@@ -17,6 +17,7 @@ from portail.journal import events
 from portail.journal.services import JournalUnavailable  # noqa: F401 (the views catch it from here)
 
 from . import selectors
+from .attestation import attestation_reference, render_attestation_pdf
 from .models import AttestationRequest, Dossier
 
 NUMBER_RE = re.compile(r"^\d{7}$")
@@ -142,8 +143,6 @@ def dossier_for_attestation(*, actor, ip, caf_code: str, number: str) -> Consult
 
 def attestation_print(*, actor, ip, caf_code: str, number: str) -> tuple[Consultation, bytes, str]:
     """The attestation de paiement as a PDF: journaled, then made."""
-    from .attestation import attestation_reference, render_attestation_pdf
-
     consultation = _open(actor=actor, ip=ip, caf_code=caf_code, number=number)
     caf = consultation.dossier.caf
     if not consultation.rights.can_print_attestation:
@@ -161,8 +160,6 @@ def attestation_print(*, actor, ip, caf_code: str, number: str) -> tuple[Consult
 
 def attestation_post(*, actor, ip, caf_code: str, number: str) -> AttestationRequest:
     """« Envoyer par courrier »: a postal request to the Caf, status « demandée »."""
-    from .attestation import attestation_reference
-
     consultation = _open(actor=actor, ip=ip, caf_code=caf_code, number=number)
     caf = consultation.dossier.caf
     if not consultation.rights.can_post_attestation:

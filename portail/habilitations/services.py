@@ -153,7 +153,7 @@ def group_create(
                 convention=convention,
                 parent=parent,
                 code=code,
-                label=label.strip(),
+                label=label,
                 level=parent.level + 1 if parent else 1,
                 opening_date=opening_date,
                 closing_date=closing_date,
@@ -162,7 +162,10 @@ def group_create(
             group.path = f"{parent.path if parent else '/'}{group.pk}/"
             group.save(update_fields=["path"])
             events.group_created(actor=actor, group=group, ip=ip)
-    except IntegrityError:  # two creations racing for the same code
+    except IntegrityError:
+        # Only the unique code can be violated here once the checks above passed: two creations racing.
+        if not Group.objects.filter(convention=convention, code=code).exists():
+            raise
         raise BusinessError("Ce code de groupe est déjà utilisé dans la convention.", field="code")
     return group
 
@@ -347,6 +350,8 @@ def membership_add(*, actor: User, user: User, group: Group, ip: str | None = No
             membership = Membership.objects.create(user=user, group=group)
             events.membership_added(actor=actor, group=group, user=user, ip=ip)
     except IntegrityError:
+        if not Membership.objects.filter(user=user, group=group).exists():
+            raise  # not the (user, group) uniqueness: a real fault, not a message for the user
         raise BusinessError("L'utilisateur appartient déjà à ce groupe.", field="group")
     return membership
 
