@@ -7,6 +7,7 @@ administered by `admin_user`; the Cdap roles `role_t1` (every tab, attestations)
 import pytest
 
 from portail.testing import factories as f
+from portail.testing.auth import sign_in
 
 
 @pytest.fixture
@@ -68,12 +69,12 @@ PORTAL_BACKEND = "portail.accounts.backends.PortalBackend"
 def login_as(client):
     """`login_as(user)` logs the test client in and returns it.
 
-    Always pass through here (or `client.force_login(user, backend=PORTAL_BACKEND)`): the first
+    Always pass through here (or `sign_in(client, user)`): the first
     configured backend is django-axes', which cannot load a user from the session.
     """
 
     def _login(user):
-        client.force_login(user, backend=PORTAL_BACKEND)
+        sign_in(client, user)
         return client
 
     return _login

@@ -8,6 +8,12 @@ urlpatterns = [
     path("dossiers/", include("portail.dossiers.urls")),
     path("dialogue/", include("portail.dialogue.urls")),
     path("aide/", include("portail.aide.urls")),
+    path("supervision/", include("portail.supervision.urls_partner")),
+    path("statistiques/", include("portail.supervision.urls_stats")),
+    path("documents/", include("portail.supervision.urls_documents")),
+    path("caf/", include("portail.supervision.urls_caf")),
+    path("caf/mesures/", include("portail.supervision.urls_measures")),
+    path("caf/journal/", include("portail.supervision.urls_journal")),
 ]
 
 handler400 = "portail.core.views.bad_request"

@@ -18,6 +18,7 @@ The package sits above the domain models and below views and services:
 - `rights`: effective roles (R3, R5) and consultation rights (R8);
 - `dialogue`, `attestations`: the Caf-side and partner-side pages around a dossier.
 """
+from .caf import caf_filter, is_caf_side, require_caf, supervised_caf_ids, supervised_cafs, supervises_caf
 from .attestations import (access_attestation_request, attestation_requests_made_by,
                            attestation_requests_visible_to, may_send_attestations)
 from .dialogue import (access_dialogue_message, dialogue_messages_visible_to, dialogue_write_rights,

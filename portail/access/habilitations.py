@@ -12,6 +12,7 @@ from portail.conventions.models import Convention
 from portail.habilitations.models import Group
 
 from .scope import Do
+from .caf import caf_filter, is_caf_side
 from .seat import Seat
 
 
@@ -19,8 +20,8 @@ def conventions_visible_to(actor) -> QuerySet[Convention]:
     """« Consulter les conventions »: those the actor administers, holds a responsable role in, or (Caf agent) supervises."""
     if not actor.is_authenticated or not actor.is_open:
         return Convention.objects.none()
-    if actor.is_caf_agent:
-        return Convention.objects.filter(caf_id=actor.caf_id)
+    if is_caf_side(actor):
+        return Convention.objects.filter(caf_filter(actor, "caf"))
     if actor.organisation_id is None:
         return Convention.objects.none()
     responsible = Group.objects.filter(convention=OuterRef("pk"), responsable=actor)

@@ -25,6 +25,8 @@ from portail.conventions.models import Convention
 from portail.core.clock import today
 from portail.habilitations.models import Group
 
+from .caf import supervises_caf
+
 
 class Do(str, Enum):
     VIEW = "view"  # read lists and detail pages
@@ -83,4 +85,5 @@ def management_scope(actor, convention: Convention) -> Scope | None:
 
 
 def reads_as_caf(actor, convention: Convention) -> bool:
-    return actor.is_authenticated and actor.is_caf_agent and actor.is_open and actor.caf_id == convention.caf_id
+    """An agent of the convention's Caf, or a national administrator: reads, never manages as a partner."""
+    return supervises_caf(actor, convention.caf_id)

@@ -65,6 +65,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     closing_date = models.DateField("date de clôture", null=True, blank=True)
     status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.OPEN)
     work_mode = models.CharField("mode de travail", max_length=12, choices=WorkMode.choices, default=WorkMode.SEDENTARY)
+    # An agent of the national level (Cnaf): supervises every Caf, belongs to none.
+    is_national_admin = models.BooleanField("administrateur national", default=False)
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(auto_now_add=True)
@@ -86,6 +88,10 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(
                 condition=~(Q(organisation__isnull=False) & Q(caf__isnull=False)),
                 name="user_partner_or_caf_agent",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_national_admin=False) | (Q(organisation__isnull=True) & Q(caf__isnull=True)),
+                name="user_national_admin_outside_any_caf",
             ),
         ]
         indexes = [models.Index(fields=["organisation", "last_name"])]

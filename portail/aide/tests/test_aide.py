@@ -6,6 +6,7 @@ from portail.aide import markup
 from portail.aide.pages import SECTIONS, all_pages, get_page
 from portail.aide.search import normalise, search
 from portail.conventions.models import Tab
+from portail.testing.auth import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def reader(client):
     user = User.objects.create_user("AIDE0001", "x", last_name="Martin", first_name="Lou", email="lou@example.fr")
-    client.force_login(user)
+    sign_in(client, user)
     return client
 
 

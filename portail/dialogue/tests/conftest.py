@@ -11,6 +11,7 @@ from portail.accounts.models import User
 from portail.conventions.models import Caf, Convention, Organisation, Role, Service
 from portail.dossiers.models import Dossier
 from portail.habilitations.models import Group, GroupRole, Membership
+from portail.testing.auth import sign_in
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -97,7 +98,7 @@ def send(client):
     """Log in as `user` and post a message about `dossier`; returns the response."""
 
     def _send(world, user, *, dossier=None, subject="Question sur les droits", body="Bonjour, pouvez-vous…", **files):
-        client.force_login(user)
+        sign_in(client, user)
         data = {"subject": subject, "body": body, **files}
         return client.post(world.new_url(dossier), data)
 

@@ -10,6 +10,7 @@ from portail.dialogue import services
 from portail.dialogue.models import Message
 from portail.journal import events
 from portail.journal.models import Action, JournalEntry
+from portail.testing.auth import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def _assert_caf_side_entry(entry, world, message):
 
 
 def test_every_opening_is_journaled_and_get_changes_no_state(client, world, message):
-    client.force_login(world.agent_a)
+    sign_in(client, world.agent_a)
     for _ in range(2):
         assert client.get(reverse("dialogue:inbox_detail", args=[message.pk])).status_code == 200
     message.refresh_from_db()
@@ -44,7 +45,7 @@ def test_every_opening_is_journaled_and_get_changes_no_state(client, world, mess
 
 
 def test_marking_read_is_a_post_journaled_once(client, world, message):
-    client.force_login(world.agent_a)
+    sign_in(client, world.agent_a)
     page = client.get(reverse("dialogue:inbox_detail", args=[message.pk])).content.decode()
     assert "Marquer comme lu" in page
     response = client.post(reverse("dialogue:inbox_detail", args=[message.pk]))
@@ -59,7 +60,7 @@ def test_marking_read_is_a_post_journaled_once(client, world, message):
 
 
 def test_the_partner_reading_his_message_again_is_journaled(client, world, message):
-    client.force_login(world.partner)
+    sign_in(client, world.partner)
     for _ in range(2):
         assert client.get(reverse("dialogue:detail", args=[message.pk])).status_code == 200
     entries = _entries(Action.DIALOGUE_VIEWED)
@@ -68,7 +69,7 @@ def test_the_partner_reading_his_message_again_is_journaled(client, world, messa
 
 
 def test_marking_done_journals_it_once(client, world, message):
-    client.force_login(world.agent_a)
+    sign_in(client, world.agent_a)
     client.get(reverse("dialogue:inbox_detail", args=[message.pk]))
     assert client.post(reverse("dialogue:mark_done", args=[message.pk])).status_code == 302
     message.refresh_from_db()
@@ -80,7 +81,7 @@ def test_marking_done_journals_it_once(client, world, message):
 
 
 def test_marking_done_an_unread_message_journals_the_closing(client, world, message):
-    client.force_login(world.agent_a)
+    sign_in(client, world.agent_a)
     client.post(reverse("dialogue:mark_done", args=[message.pk]))
     message.refresh_from_db()
     assert message.status == Message.Status.DONE
@@ -89,7 +90,7 @@ def test_marking_done_an_unread_message_journals_the_closing(client, world, mess
 
 @pytest.mark.parametrize("who", ["agent_b", "partner", "other_partner"])
 def test_outsiders_neither_read_nor_close_nor_journal(client, world, message, who):
-    client.force_login(getattr(world, who))
+    sign_in(client, getattr(world, who))
     assert client.get(reverse("dialogue:inbox_detail", args=[message.pk])).status_code == 404
     assert client.post(reverse("dialogue:inbox_detail", args=[message.pk])).status_code == 404
     assert client.post(reverse("dialogue:mark_done", args=[message.pk])).status_code == 404
@@ -119,7 +120,7 @@ def test_a_failing_journal_changes_nothing(world, message, monkeypatch, step):
 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_an_unknown_number_is_404_and_journaled_like_a_consultation(client, world, method):
-    client.force_login(world.partner)
+    sign_in(client, world.partner)
     url = reverse("dialogue:new", args=[world.caf_a.code, "7777777"])
     response = getattr(client, method)(url, {"subject": "Objet", "body": "Texte"} if method == "post" else None)
     assert response.status_code == 404
@@ -135,14 +136,14 @@ def test_an_unknown_number_is_404_and_journaled_like_a_consultation(client, worl
 
 
 def test_a_malformed_number_is_404_and_journaled(client, world):
-    client.force_login(world.partner)
+    sign_in(client, world.partner)
     assert client.get(reverse("dialogue:new", args=[world.caf_a.code, "12AB567"])).status_code == 404
     [entry] = _entries(Action.DOSSIER_REFUSED)
     assert entry.details["reason"] == "bad_number" and entry.dossier_number == "12AB567"
 
 
 def test_a_known_number_is_no_refusal_but_a_journaled_consultation(client, world):
-    client.force_login(world.partner)
+    sign_in(client, world.partner)
     assert client.get(world.new_url()).status_code == 200
     assert not _entries(Action.DOSSIER_REFUSED)
     [entry] = _entries(Action.DOSSIER_CONSULTED)
@@ -155,14 +156,14 @@ def test_a_known_number_is_no_refusal_but_a_journaled_consultation(client, world
 
 
 def test_a_form_sent_back_with_errors_is_journaled_too(client, world):
-    client.force_login(world.partner)
+    sign_in(client, world.partner)
     assert client.post(world.new_url(), {"subject": "", "body": ""}).status_code == 400
     assert len(_entries(Action.DOSSIER_CONSULTED)) == 1 and not Message.objects.exists()
 
 
 @pytest.mark.parametrize("caf_code", ["999", "%00", "1%000", "ab-"])
 def test_an_unknown_or_forged_caf_is_404_and_journaled(client, world, caf_code):
-    client.force_login(world.partner)
+    sign_in(client, world.partner)
     response = client.get(f"/dialogue/nouveau/{caf_code}/1234567/")
     assert response.status_code == 404
     assert "Page introuvable" in response.content.decode()
@@ -173,7 +174,7 @@ def test_an_unknown_or_forged_caf_is_404_and_journaled(client, world, caf_code):
 
 @pytest.mark.parametrize("number", ["%00", "123%00567", "1234567%00"])
 def test_a_nul_in_the_number_is_404_and_journaled(client, world, number):
-    client.force_login(world.partner)
+    sign_in(client, world.partner)
     assert client.get(f"/dialogue/nouveau/{world.caf_a.code}/{number}/").status_code == 404
     [entry] = _entries(Action.DOSSIER_REFUSED)
     assert entry.details["reason"] == "bad_number" and "\x00" not in entry.dossier_number
@@ -186,7 +187,7 @@ def _page(response, number) -> str:
 
 def test_without_right_an_existing_and_an_unknown_number_answer_alike(client, world):
     """Existence does not leak: the same status and the same page for both, each attempt journaled."""
-    client.force_login(world.stranger)
+    sign_in(client, world.stranger)
     known = client.get(world.new_url())
     unknown = client.get(reverse("dialogue:new", args=[world.caf_a.code, "7777777"]))
     assert known.status_code == unknown.status_code == 404
@@ -202,7 +203,7 @@ def test_without_right_an_existing_and_an_unknown_number_answer_alike(client, wo
 def with_attachment(world, client):
     from .conftest import pdf_upload
 
-    client.force_login(world.partner)
+    sign_in(client, world.partner)
     assert client.post(world.new_url(), {"subject": "Bail", "body": "Ci-joint", "attachment": pdf_upload()}).status_code == 302
     return Message.objects.get()
 
@@ -210,7 +211,7 @@ def with_attachment(world, client):
 @pytest.mark.parametrize("who, url_name", [("partner", "dialogue:attachment"), ("agent_a", "dialogue:inbox_attachment")])
 def test_every_attachment_download_is_journaled_and_not_cached(client, world, with_attachment, who, url_name):
     user = getattr(world, who)
-    client.force_login(user)
+    sign_in(client, user)
     for _ in range(2):
         response = client.get(reverse(url_name, args=[with_attachment.pk]))
         assert response.status_code == 200
@@ -227,7 +228,7 @@ def test_a_failing_journal_sends_no_attachment(client, world, with_attachment, m
         raise RuntimeError("journal indisponible")
 
     monkeypatch.setattr(events, "_append", broken)
-    client.force_login(world.agent_a)
+    sign_in(client, world.agent_a)
     client.raise_request_exception = False
     response = client.get(reverse("dialogue:inbox_attachment", args=[with_attachment.pk]))
     assert response.status_code >= 500 and response.get("Content-Type") != "application/pdf"
@@ -235,7 +236,7 @@ def test_a_failing_journal_sends_no_attachment(client, world, with_attachment, m
 
 @pytest.mark.parametrize("who, status, reason", [("stranger", 404, "no_right"), ("reader", 403, "dialogue_not_allowed")])
 def test_a_user_who_may_not_write_there_is_refused_and_journaled(client, world, who, status, reason):
-    client.force_login(getattr(world, who))
+    sign_in(client, getattr(world, who))
     assert client.get(world.new_url()).status_code == status
     [entry] = _entries(Action.DOSSIER_REFUSED)
     assert entry.actor == getattr(world, who)

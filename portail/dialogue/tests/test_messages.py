@@ -11,6 +11,7 @@ from portail.journal import events
 from portail.journal.models import Action, JournalEntry
 
 from .conftest import PDF, pdf_upload
+from portail.testing.auth import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +112,7 @@ def test_answering_marks_read_mails_the_author_and_journals(
 ):
     send(world, world.partner, subject="Question APL")
     message = Message.objects.get()
-    client.force_login(world.agent_a)
+    sign_in(client, world.agent_a)
     page = client.get(reverse("dialogue:inbox_detail", args=[message.pk]))
     assert page.status_code == 200 and "Question APL" in page.content.decode()
     message.refresh_from_db()
@@ -138,14 +139,14 @@ def test_answering_marks_read_mails_the_author_and_journals(
     assert entry.target_user_id == world.partner.pk and entry.details["message"] == message.pk
 
     # The partner reads the answer on his side.
-    client.force_login(world.partner)
+    sign_in(client, world.partner)
     assert "à jour depuis le 3" in client.get(reverse("dialogue:detail", args=[message.pk])).content.decode()
 
 
 def test_an_empty_answer_is_refused_and_mails_nothing(client, world, send, mailoutbox, django_capture_on_commit_callbacks):
     send(world, world.partner)
     message = Message.objects.get()
-    client.force_login(world.agent_a)
+    sign_in(client, world.agent_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("dialogue:answer", args=[message.pk]), {"body": "  "})
     assert response.status_code == 400 and "La réponse ne peut pas être vide." in response.content.decode()
@@ -157,7 +158,7 @@ def test_marking_done_and_filtering_the_inbox_by_status(client, world, send):
     send(world, world.partner, subject="Premier sujet")
     send(world, world.partner, subject="Second sujet")
     first = Message.objects.get(subject="Premier sujet")
-    client.force_login(world.agent_a)
+    sign_in(client, world.agent_a)
     assert client.post(reverse("dialogue:mark_done", args=[first.pk])).status_code == 302
     first.refresh_from_db()
     assert first.status == Message.Status.DONE and first.done_by == world.agent_a
@@ -174,6 +175,6 @@ def test_partner_list_shows_status_and_answers(client, world, send):
     send(world, world.partner, subject="Suivi RSA")
     message = Message.objects.get()
     services.message_answer(actor=world.agent_a, message=message, body="Vu.")
-    client.force_login(world.partner)
+    sign_in(client, world.partner)
     html = client.get(reverse("dialogue:mine")).content.decode()
     assert "Suivi RSA" in html and ">Lu<" in html and "1 (dernière le" in html

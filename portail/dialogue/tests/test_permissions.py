@@ -6,6 +6,7 @@ from portail.dialogue.models import Message
 from portail.habilitations.models import Membership
 
 from .conftest import pdf_upload
+from portail.testing.auth import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def message(world, send):
 def _get(client, user, url):
     client.logout()
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client.get(url)
 
 
@@ -54,7 +55,7 @@ def test_anonymous_is_sent_to_login(client, world, message):
 
 
 def test_form_refuses_a_dossier_of_a_caf_without_rights_an_unknown_or_malformed_number(client, world):
-    client.force_login(world.partner)
+    sign_in(client, world.partner)
     assert client.get(world.new_url(world.dossier_b)).status_code == 404
     assert client.get(reverse("dialogue:new", args=[world.caf_a.code, "7777777"])).status_code == 404
     assert client.get(reverse("dialogue:new", args=[world.caf_a.code, "12AB567"])).status_code == 404
@@ -86,7 +87,7 @@ def test_who_may_read_a_message_and_its_attachment(client, world, message, who, 
 
 
 def test_attachment_is_the_stored_pdf(client, world, message):
-    client.force_login(world.agent_a)
+    sign_in(client, world.agent_a)
     response = client.get(reverse("dialogue:inbox_attachment", args=[message.pk]))
     assert response["Content-Type"] == "application/pdf"
     assert 'attachment; filename="justificatif.pdf"' in response["Content-Disposition"]
@@ -95,7 +96,7 @@ def test_attachment_is_the_stored_pdf(client, world, message):
 
 @pytest.mark.parametrize("who", ["agent_b", "partner", "other_partner"])
 def test_only_agents_of_that_caf_answer_or_close(client, world, message, who):
-    client.force_login(getattr(world, who))
+    sign_in(client, getattr(world, who))
     assert client.post(reverse("dialogue:answer", args=[message.pk]), {"body": "Réponse"}).status_code == 404
     assert client.post(reverse("dialogue:mark_done", args=[message.pk])).status_code == 404
     message.refresh_from_db()
@@ -148,7 +149,7 @@ def test_menu_entries_follow_rights(client, world):
 def test_the_form_keeps_the_conventions_finalites_in_view(client, world):
     world.convention.purposes = "Accompagnement social des familles suivies par le service."
     world.convention.save()
-    client.force_login(world.partner)
+    sign_in(client, world.partner)
     html = client.get(world.new_url()).content.decode()
     assert "Finalités de la convention" in html
     assert "Accompagnement social des familles suivies par le service." in html

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from portail.core.clock import now
 from portail.dialogue.models import Answer, Message
+from portail.testing.auth import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def _queries(client, url) -> int:
 
 @pytest.mark.parametrize("who, url_name", [("agent_a", "dialogue:inbox"), ("partner", "dialogue:mine")])
 def test_list_query_count_does_not_grow_with_rows(client, world, who, url_name, django_assert_max_num_queries):
-    client.force_login(getattr(world, who))
+    sign_in(client, getattr(world, who))
     url = reverse(url_name)
     _add_messages(world, 0, 2)
     few = _queries(client, url)

@@ -5,6 +5,7 @@ from portail.accounts.models import User
 from portail.demo.data import demo_dossier_numbers, load_demo
 from portail.dossiers.demo import DEMO_PER_CAF
 from portail.dossiers.models import Dossier
+from portail.testing.auth import sign_in
 
 
 def test_demo_files_and_numbers_to_try(db, client):
@@ -17,14 +18,14 @@ def test_demo_files_and_numbers_to_try(db, client):
     assert demo_dossier_numbers() == numbers
     assert {caf for caf, *_ in numbers} == {"751", "330"} and len(numbers) >= 6
 
-    client.force_login(User.objects.get(username="DEMO0003"), backend="portail.accounts.backends.PortalBackend")
+    sign_in(client, User.objects.get(username="DEMO0003"))
     for caf_code, _, number, _ in numbers:
         response = client.post(reverse("dossiers:search"), {"caf": caf_code, "number": number}, follow=True)
         assert response.status_code == 200
         assert response.content.decode().count('class="pp-tabs"') == 1
         assert "Dialogue" in response.content.decode() and "Attestation" in response.content.decode()
 
-    client.force_login(User.objects.get(username="DEMO0004"), backend="portail.accounts.backends.PortalBackend")
+    sign_in(client, User.objects.get(username="DEMO0004"))
     caf_code, _, number, _ = numbers[0]
     page = client.post(reverse("dossiers:search"), {"caf": caf_code, "number": number}, follow=True).content.decode()
     assert "Informations logement" in page and ">Paiements<" not in page and ">Attestation<" not in page

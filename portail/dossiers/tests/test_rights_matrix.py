@@ -9,6 +9,7 @@ from portail.conventions.models import TAB_ORDER, Convention
 from portail.core.clock import today
 from portail.testing import factories as f
 from portail.habilitations.models import Group
+from portail.testing.auth import sign_in
 
 T18_TABS = ["synthese", "resume", "famille", "logement"]
 
@@ -107,10 +108,10 @@ def test_anything_closed_grants_nothing(client, convention, role_t1, make_group,
     user = f.UserFactory(organisation=convention.organisation)
     parent = make_group(convention, "PARENT", roles=[role_t1])
     group = make_group(convention, "ENFANT", parent=parent, roles=[role_t1], members=[user])
-    client.force_login(user, backend="portail.accounts.backends.PortalBackend")
+    sign_in(client, user)
     assert client.get(tab_url(dossier, "synthese")).status_code == 200
     close(user, group, convention)
-    client.force_login(User.objects.get(pk=user.pk), backend="portail.accounts.backends.PortalBackend")
+    sign_in(client, User.objects.get(pk=user.pk))
     response = client.get(tab_url(dossier, "synthese"))
     assert response.status_code in (302, 403)  # a closed account is logged out, the others refused
     assert "DURAND" not in response.content.decode()

@@ -23,6 +23,7 @@ from portail.conventions.models import Convention, Role
 from portail.testing import factories as f
 from portail.habilitations.models import Group, GroupRole, Membership
 from portail.journal.models import JournalEntry
+from portail.testing.auth import sign_in
 
 ACTORS = (
     "administrator",
@@ -108,7 +109,7 @@ def act_as(client):
     def _act(user):
         client.logout()
         if user is not None:
-            client.force_login(user, backend="portail.accounts.backends.PortalBackend")
+            sign_in(client, user)
         return client
 
     return _act

@@ -29,6 +29,7 @@ from portail.dialogue.models import Answer, Message
 from portail.dossiers.models import AttestationRequest
 from portail.habilitations.models import Group, GroupRole, Membership
 from portail.testing.world import World, build_world
+from portail.testing.auth import sign_in
 
 # The mark makes pytest-django create the test database; the world itself lives in the module fixture.
 pytestmark = pytest.mark.django_db
@@ -462,7 +463,7 @@ def matrix(django_db_setup, django_db_blocker):
             for actor in ACTORS:
                 client = Client(raise_request_exception=False)
                 if actor != "anonymous":
-                    client.force_login(getattr(world, ACTOR_USERS[actor]), backend=PORTAL_BACKEND)
+                    sign_in(client, getattr(world, ACTOR_USERS[actor]))
                 clients[actor] = client
             yield world, clients
             print(f"\nURL matrix: {len(CASES)} URL patterns, {sum(map(len, CASES.values()))} cases × "

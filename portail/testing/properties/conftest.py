@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from portail.testing.world import build_world
+from portail.testing.auth import sign_in
 
 settings.register_profile(
     "portail", max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
@@ -67,7 +68,7 @@ def client_of(world):
         if user.pk not in clients:
             client = Client()
             client.raise_request_exception = False
-            client.force_login(user, backend=PORTAL_BACKEND)
+            sign_in(client, user)
             clients[user.pk] = client
         return clients[user.pk]
 

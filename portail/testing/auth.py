@@ -1,0 +1,12 @@
+"""Signing a test client in: the one place that knows what a signed-in session holds."""
+PORTAL_BACKEND = "portail.accounts.backends.PortalBackend"
+
+
+def sign_in(client, user):
+    """Log `client` in as `user` as the login page would, and return the client.
+
+    The first configured backend is django-axes', which cannot load a user from the session: the
+    portal's own backend is named explicitly.
+    """
+    client.force_login(user, backend=PORTAL_BACKEND)
+    return client
