@@ -4,6 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in e-mails (activation, password reset…) point where the portal really runs.
+PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
+export PORTAL_BASE_URL
 
 .PHONY: run test install install-test migrate demo check-journal bench clean
 
@@ -25,7 +28,11 @@ demo: migrate
 
 run: demo
 	@echo "Portail Partenaires : http://$(HOST):$(PORT)/  (mails envoyés : dossier sent_emails/)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py outbox_send --schedule
+	@# The mail worker (django-tasks, database backend) runs in the background and stops with the server.
+	$(BIN)/python manage.py db_worker --no-startup-delay & WORKER=$$!; \
+	  trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

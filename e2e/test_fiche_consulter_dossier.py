@@ -98,7 +98,9 @@ def test_fiche_consulter_un_dossier_t1(page, demo):
     expect(links).to_have_text([label for label, _code, _texts in ALL_TABS])
     for label, code, texts in ALL_TABS:
         tabs_nav(page).get_by_role("link", name=label, exact=True).click()
-        expect(page).to_have_url(re.compile(re.escape(url("dossiers:tab", dossier.caf.code, dossier.number, code)) + "$"))
+        # The tab links lead to the tab's content (#contenu-onglet), where the focus lands.
+        expect(page).to_have_url(re.compile(
+            re.escape(url("dossiers:tab", dossier.caf.code, dossier.number, code)) + "(#contenu-onglet)?$"))
         expect(tabs_nav(page).get_by_role("link", name=label, exact=True)).to_have_attribute("aria-current", "page")
         panel = page.locator("section.pp-tab-panel")
         expect(panel.get_by_role("heading", level=2)).to_have_text(label)
@@ -135,6 +137,7 @@ def test_fiche_consulter_un_dossier_t1(page, demo):
     assert dossier.last_name in text and dossier.number in text and dossier.caf.name in text, text[:500]
 
     page.get_by_role("button", name="Envoyer par courrier à l'allocataire").click()
+    page.get_by_role("button", name="Confirmer l'envoi par courrier").click()  # the letter is posted once
     expect(page.get_by_role("heading", level=1)).to_have_text("Attestations envoyées par courrier")
     expect(page.locator(".fr-alert--success")).to_contain_text("La demande d'envoi par courrier de l'attestation")
     request = AttestationRequest.objects.get(dossier=dossier, requested_by__username="DEMO0003")

@@ -25,6 +25,9 @@ INSTALLED_APPS = [
     "widget_tweaks",
     "dsfr",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "portail.core",
     "portail.accounts",
     "portail.conventions",
@@ -34,8 +37,12 @@ INSTALLED_APPS = [
     "portail.dialogue",
     "portail.supervision",
     "portail.aide",
+    "portail.pages",
     "portail.home",
     "portail.demo",
+    "django_tasks",
+    "django_tasks_db",
+    "portail.outbox",
 ]
 
 MIDDLEWARE = [
@@ -47,12 +54,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portail.core.middleware.NoStoreMiddleware",  # wraps every later layer, error pages included
     "django.contrib.messages.middleware.MessageMiddleware",
-    "portail.core.middleware.NoStoreMiddleware",
+    "portail.accounts.sessions.SessionLimitsMiddleware",  # idle/absolute limits, closed or suspended users
+    "portail.accounts.second_factor.SecondFactorMiddleware",  # a session whose owner now needs a code is ended
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "portail.journal.middleware.JournalUnavailableMiddleware",
+    "portail.accounts.middleware.PasswordChangeRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -69,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portail.home.context_processors.portal",
+                "portail.accounts.sessions.session_timer",
             ],
         },
     },
@@ -119,14 +130,21 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 72  # activation and reset links live three days
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 60 * 60 * 8
+SESSION_COOKIE_AGE = 60 * 60 * 10  # no session outlives the absolute limit below
+# portail/accounts/sessions.py: a session idle for SESSION_IDLE_SECONDS, or older than SESSION_ABSOLUTE_SECONDS
+# since the login, ends; the page warns SESSION_WARNING_SECONDS before (core/js/session-timeout.js).
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 15 * 60)
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 10 * 60 * 60)
+SESSION_WARNING_SECONDS = 60
+# Only the browser tests speed the page's timer up (one browser second = this many seconds of session).
+SESSION_TIMER_SPEED = 1
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_HTTPONLY = True
 
 # Request bodies: refused with a 413 from their Content-Length before being read
 # (portail/core/uploads.py): 1 Mo for any form, 6 Mo for the Dialogue form (a 5 Mo PDF and the text).
 REQUEST_BODY_MAX_BYTES = 1024 * 1024
-REQUEST_BODY_LIMITS = {"dialogue:new": 6 * 1024 * 1024}
+REQUEST_BODY_LIMITS = {"dialogue:new": 6 * 1024 * 1024, "documents:upload": 11 * 1024 * 1024}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # text fields of any form, files excluded
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # a larger attachment is spooled to disk, not held in memory
 DATA_UPLOAD_MAX_NUMBER_FILES = 5
@@ -148,6 +166,12 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_LOCKOUT_CALLABLE = "portail.accounts.lockout.lockout_response"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+
+# Second factor (portail/accounts/second_factor.py): TOTP in an authenticator app, recovery codes as
+# static tokens. A wrong code also counts as a failed sign-in for the lockout above.
+OTP_TOTP_ISSUER = "Portail Partenaires"
+# Password and second factor typed again within this delay before a sensitive action (reauth.py).
+REAUTH_MAX_AGE_SECONDS = 5 * 60
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
@@ -171,8 +195,18 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Portail Partenaires <ne-pas-repondre@portail-partenaires.caf.fr>")
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "sent_emails"))
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 
-# Public address used in e-mails (activation links).
+# Mail outbox (portail/outbox): mails are rows sent by the worker (`manage.py db_worker`), through
+# Django's tasks API with the database backend. Retries: 1 min, 2, 4… at most 6 h apart, 15 attempts.
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"), "QUEUES": ["default"]}}
+OUTBOX_RETRY_SECONDS = env_int("OUTBOX_RETRY_SECONDS", 60)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 6 * 60 * 60)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 15)
+OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 60)
+
+# Public address of the portal, the start of every link in e-mails (activation, password reset, e-mail change,
+# Dialogue, administrator naming). `make run` sets it from HOST and PORT; set it in production.
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
 CONTENT_SECURITY_POLICY = {

@@ -3,6 +3,8 @@ from .base import BASE_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast hashing in tests only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Mails are delivered as soon as their transaction commits (portail/outbox tests use the real backend too).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 AXES_ENABLED = True
 MEDIA_ROOT = BASE_DIR / ".test-media"
 STORAGES = {

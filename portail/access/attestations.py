@@ -28,6 +28,13 @@ def access_attestation_request(agent, request_id):
         raise Http404
 
 
+def may_print_attestation_for_posting(agent, attestation_request) -> bool:
+    """A Caf agent prints the attestation a partner asked the Caf to post: his own Caf's requests only
+    (the request comes from `access_attestation_request`, 404 outside), still to be sent."""
+    return (may_send_attestations(agent) and attestation_request.dossier.caf_id == agent.caf_id
+            and attestation_request.status == AttestationRequest.Status.REQUESTED)
+
+
 def attestation_requests_made_by(user) -> QuerySet:
     """« Attestations envoyées par courrier »: the user's own requests, only at the Cafs where he may
     still consult (R8): once every right there is lost, the allocataires' names and numbers go too."""

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from portail.accounts.models import User
 from portail.conventions.models import TAB_ORDER, Convention, Role
@@ -25,6 +25,18 @@ def role_ceiling(group: Group) -> QuerySet[Role]:
     )
 
 
+@dataclass(frozen=True)
+class Grant:
+    """Why a user holds a role: user → group → parent groups → role, as the code that grants it found it.
+
+    `chain` is the group's ancestors, main group first: each of them is open and holds the role actively."""
+
+    user: User
+    role: Role
+    group: Group
+    chain: tuple[Group, ...]
+
+
 def _effective_grants(groups: list[Group], **role_filter) -> list[tuple[Role, Group]]:
     """(role, group) for the active grants of `groups` whose role every ancestor of the group also
     holds actively (R3), whatever the stored rows say: one query for the groups and their ancestors,
@@ -44,36 +56,85 @@ def _effective_grants(groups: list[Group], **role_filter) -> list[tuple[Role, Gr
     ]
 
 
+def _may_hold_rights(user: User, day: date) -> bool:
+    """R4: only an open partner staff member holds rights."""
+    return user.is_open_on(day) and user.organisation_id is not None
+
+
+def _granting_groups(day: date) -> QuerySet[Group]:
+    """Groups open on `day` by themselves, in conventions open on `day` (R1, R2); ancestors checked apart."""
+    return Group.objects.open_on(day).filter(convention__in=Convention.objects.open_on(day))
+
+
+def _open_chains(groups: list[Group], day: date) -> dict[int, tuple[Group, ...]]:
+    """For each of `groups` whose ancestors are all open on `day` (a closed group closes its subtree, R2):
+    its ancestors, main group first. One query, none when no group has an ancestor."""
+    ancestor_ids = {a for g in groups for a in g.ancestor_ids}
+    found: dict[int, Group] = {}
+    if ancestor_ids:
+        found = {a.pk: a for a in Group.objects.open_on(day).filter(pk__in=ancestor_ids)
+                 .only("pk", "code", "label", "path", "level", "convention_id")}
+    return {g.pk: tuple(found[a] for a in g.ancestor_ids) for g in groups if all(a in found for a in g.ancestor_ids)}
+
+
 def open_groups_of(user: User, day: date | None = None) -> list[Group]:
     """Groups that give the user rights on `day`: open user, open groups with no closed ancestor,
     open conventions of his organisation (R1, R2, R4, R5). Two queries."""
-    day = day or today()
-    if not user.is_open_on(day) or user.organisation_id is None:
+    return [g for g, _ in _open_groups_and_chains(user, day or today())]
+
+
+def _open_groups_and_chains(user: User, day: date) -> list[tuple[Group, tuple[Group, ...]]]:
+    if not _may_hold_rights(user, day):
         return []
-    open_conventions = Convention.objects.open_on(day)
     groups = list(
-        Group.objects.open_on(day)
-        .filter(
-            memberships__user=user,
-            convention__in=open_conventions,
-            convention__organisation_id=user.organisation_id,
-        )
+        _granting_groups(day)
+        .filter(memberships__user=user, convention__organisation_id=user.organisation_id)
         .select_related("convention", "convention__caf")
     )
-    ancestor_ids = {a for g in groups for a in g.ancestor_ids}
-    if ancestor_ids:
-        open_ids = set(Group.objects.open_on(day).filter(pk__in=ancestor_ids).values_list("pk", flat=True))
-        groups = [g for g in groups if set(g.ancestor_ids) <= open_ids]
-    return groups
+    chains = _open_chains(groups, day)
+    return [(g, chains[g.pk]) for g in groups if g.pk in chains]
 
 
-def roles_of(user: User, *, caf_id: int, service_code: str, day: date | None = None) -> list[tuple[Role, Group]]:
+def roles_of(user: User, *, caf_id: int, service_code: str, day: date | None = None,
+             explain: bool = False) -> list[tuple[Role, Group]] | list[Grant]:
     """(role, group that gives it) for a user at a Caf for a service: the union of R5, each grant
-    checked against the group's ancestors (R3). Three queries."""
-    groups = [g for g in open_groups_of(user, day) if g.convention.caf_id == caf_id]
-    if not groups:
+    checked against the group's ancestors (R3). Three queries.
+
+    `explain`: `Grant`s instead, each with the chain of parent groups that makes it hold (supervision's « why »)."""
+    opened = [(g, chain) for g, chain in _open_groups_and_chains(user, day or today()) if g.convention.caf_id == caf_id]
+    if not opened:
         return []
-    return _effective_grants(groups, role__service__code=service_code, group__convention__services__code=service_code)
+    grants = _effective_grants([g for g, _ in opened], role__service__code=service_code,
+                               group__convention__services__code=service_code)
+    if not explain:
+        return grants
+    chains = {g.pk: chain for g, chain in opened}
+    return [Grant(user=user, role=role, group=group, chain=chains[group.pk]) for role, group in grants]
+
+
+def explain_memberships(memberships: list[tuple[User, Group]], day: date | None = None) -> list[Grant]:
+    """The effective grants of many (user, group) memberships at once, every service: what `roles_of`
+    answers for each person, by the same checks (R1–R5). Three queries whatever the number of rows;
+    each group must come with its `convention` loaded."""
+    day = day or today()
+    candidates = {g.pk for user, g in memberships
+                  if _may_hold_rights(user, day) and user.organisation_id == g.convention.organisation_id}
+    if not candidates:
+        return []
+    groups = list(_granting_groups(day).filter(pk__in=candidates).select_related("convention"))
+    chains = _open_chains(groups, day)
+    opened = [g for g in groups if g.pk in chains]
+    by_group: dict[int, list[Role]] = {}
+    # A role counts only for a service of the group's convention (as `roles_of` asks for each service).
+    for role, group in _effective_grants(opened, group__convention__services=F("role__service")):
+        by_group.setdefault(group.pk, []).append(role)
+    return [
+        Grant(user=user, role=role, group=group, chain=chains[group.pk])
+        for user, group in memberships
+        if group.pk in chains
+        for role in by_group.get(group.pk, [])
+        if _may_hold_rights(user, day) and user.organisation_id == group.convention.organisation_id
+    ]
 
 
 CDAP = "CDAP"

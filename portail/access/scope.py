@@ -34,6 +34,7 @@ class Do(str, Enum):
     ADMINISTER = "administer"  # a group: dates, status, close, roles, responsable: decided from above it
     ENROL = "enrol"  # a person: put him in, or take him out of, groups of one's scope
     UNLOCK = "unlock"  # a person: lift his sign-in lockout (as MANAGE, and any agent of the convention's Caf)
+    RESET_2FA = "reset_2fa"  # a person: remove his second factor so he enrols again (as UNLOCK)
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,10 @@ def management_scope(actor, convention: Convention) -> Scope | None:
     if not is_partner_actor(actor) or actor.organisation_id != convention.organisation_id:
         return None
     # Not yet open is still writable: the partner prepares its groups before the opening date.
+    # Nor while the Caf has taken back the convention's habilitation management (a measure).
     writable = convention.status == Convention.Status.OPEN and (
         convention.closing_date is None or convention.closing_date >= today()
-    )
+    ) and convention.management_taken_back_at is None
     if convention.administrators.filter(pk=actor.pk).exists():
         return Scope(convention.pk, whole=True, writable=writable)
     paths = tuple(

@@ -167,9 +167,9 @@ class Seat:
             return target
         if action is Do.ENROL and self.may_enrol(target):
             return target
-        if action is Do.UNLOCK and self.reads_as_caf:
-            return target  # the Caf may lift any lockout of its partners' staff
-        if action in (Do.MANAGE, Do.UNLOCK) and target.pk in self._changeable_ids([target.pk]):
+        if action in (Do.UNLOCK, Do.RESET_2FA) and self.reads_as_caf:
+            return target  # the Caf may lift any lockout, or reset any second factor, of its partners' staff
+        if action in (Do.MANAGE, Do.UNLOCK, Do.RESET_2FA) and target.pk in self._changeable_ids([target.pk]):
             return target
         raise PermissionDenied
 

@@ -5,13 +5,12 @@ once and only for the latest pending request.
 """
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from portail.core.errors import BusinessError
 from portail.journal import events
+from portail.outbox.services import mail_queue
 
 from .models import User
 
@@ -25,7 +24,7 @@ def email_change_link(user: User, new_email: str) -> str:
 
 
 def _send(template: str, subject: str, to: str, context: dict) -> None:
-    send_mail(subject=subject, message=render_to_string(template, context), from_email=None, recipient_list=[to])
+    mail_queue(kind="email_change", to=to, subject=subject, template=template, context=context)
 
 
 def _send_request_mails(user: User, old_email: str, new_email: str, actor: User) -> None:
@@ -46,7 +45,7 @@ def email_change_request(*, actor: User, user: User, new_email: str, convention=
         user.save(update_fields=["pending_email"])
         events.email_change_requested(actor=actor, user=user, new_email=new_email, convention=convention, ip=ip)
         old_email = user.email
-        transaction.on_commit(lambda: _send_request_mails(user, old_email, new_email, actor))
+        _send_request_mails(user, old_email, new_email, actor)  # queued in this transaction (portail/outbox)
     return user
 
 

@@ -9,7 +9,7 @@ from .models import User
 
 class LoginForm(PortalForm, AuthenticationForm):
     username = forms.CharField(label="Identifiant", max_length=20, help_text="Exemple : AAAG0001",
-                               widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
+                               widget=forms.TextInput(attrs={"autocomplete": "username"}))
     password = forms.CharField(label="Mot de passe", strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
     error_messages = {
@@ -55,3 +55,38 @@ class ForgottenPasswordForm(PortalForm):
         else:
             users = User.objects.filter(username__iexact=typed, is_active=True)
         return [user for user in users if user.is_open]
+
+
+class CodeForm(PortalForm):
+    """The second factor: the app's 6-digit code, or one of the recovery codes."""
+
+    code = forms.CharField(
+        label="Code de vérification", max_length=32,
+        help_text="Le code à 6 chiffres affiché par votre application d'authentification, "
+                  "ou l'un de vos codes de secours.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}),
+    )
+
+
+class EnrolmentCodeForm(CodeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = "Code affiché par l'application"
+        self.fields["code"].help_text = "6 chiffres, par exemple 123456. Le code change toutes les 30 secondes."
+        self.fields["code"].widget.attrs["inputmode"] = "numeric"
+
+
+class ReauthForm(PortalForm):
+    """« Confirmer votre identité »: the password, and the code when the person has a second factor."""
+
+    password = forms.CharField(label="Mot de passe", strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password",
+                                                                 "autofocus": True}))
+    code = CodeForm.base_fields["code"]
+
+    def __init__(self, *args, with_code: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_code:
+            del self.fields["code"]
+        else:
+            self.fields["code"].widget.attrs.pop("autofocus", None)

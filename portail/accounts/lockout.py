@@ -12,15 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
 from django.db.models import Max, Sum
 from django.shortcuts import render
 
 from portail.core.clock import now
 
 from .models import Lockout
+from .signin import PENDING_KEY
 
 BASE_COOL_OFF = timedelta(minutes=15)
 MAX_COOL_OFF = timedelta(hours=24)
@@ -108,3 +111,27 @@ def lockout_response(request, original_response=None, credentials=None):
 def clear_lockout(username: str) -> int:
     """Forget the identifier's failed attempts (its lockout history stays, so a new lockout still grows)."""
     return AccessAttempt.objects.filter(username=username).delete()[0]
+
+
+# ---------------------------------------------------------------- codes of the second factor
+
+
+def code_step_allowed(request, user) -> bool:
+    """Before checking a code: the identifier must not be locked. When it is, the request is flagged so
+    the axes middleware answers with the lockout page."""
+    credentials = {"username": user.username}
+    if AxesProxyHandler.is_allowed(request, credentials):
+        return True
+    request.axes_locked_out = True
+    request.axes_credentials = credentials
+    return False
+
+
+def code_failed(request, user) -> None:
+    """A wrong second-factor code counts as a failed sign-in of that identifier (same limit, same delay)."""
+    credentials = {"username": user.username}
+    AxesProxyHandler.update_request(request)
+    request.axes_credentials = credentials
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+    if getattr(request, "axes_locked_out", False):
+        request.session.pop(PENDING_KEY, None)  # locked: the sign-in starts again from the password

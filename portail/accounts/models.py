@@ -4,6 +4,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 
 from portail.core.clock import today
 from portail.core.periods import is_open_on
@@ -67,6 +68,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     work_mode = models.CharField("mode de travail", max_length=12, choices=WorkMode.choices, default=WorkMode.SEDENTARY)
     # An agent of the national level (Cnaf): supervises every Caf, belongs to none.
     is_national_admin = models.BooleanField("administrateur national", default=False)
+    # Immediate measures of the Caf: a new password before anything else; every session ended at once
+    # (the version is part of the session's auth hash, checked by Django on each request).
+    must_change_password = models.BooleanField("changement de mot de passe exigé", default=False)
+    session_version = models.PositiveIntegerField(default=0, editable=False)
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(auto_now_add=True)
@@ -104,6 +109,19 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's hash of the password, salted with `session_version` once a measure bumped it: raising
+        the version ends every session of the user at his next request (sessions of version 0 stay valid)."""
+        if not self.session_version:
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "portail.accounts.User.session_auth_hash"
+        return salted_hmac(key_salt, f"{self.password}:{self.session_version}", secret=secret,
+                           algorithm="sha256").hexdigest()
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.must_change_password = False  # chosen: the Caf's demand is met
 
     @property
     def is_caf_agent(self) -> bool:

@@ -4,10 +4,8 @@ from datetime import date
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -17,6 +15,7 @@ from portail.core.clock import today
 from portail.core.errors import BusinessError
 from portail.core.text import clean_text
 from portail.journal import events
+from portail.outbox.services import mail_queue
 
 from .email_change import email_change_request
 from .identifiers import next_identifier
@@ -33,23 +32,15 @@ def activation_link(user: User, *, url_name: str = "accounts:activate") -> str:
 def send_activation_email(user: User) -> None:
     """The link lets the user choose his password; no password ever travels by e-mail."""
     context = {"user": user, "link": activation_link(user), "days": settings.PASSWORD_RESET_TIMEOUT // 86400}
-    send_mail(
-        subject="Portail Partenaires — activez votre compte",
-        message=render_to_string("accounts/email/activation.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+    mail_queue(kind="activation", to=user.email, subject="Portail Partenaires — activez votre compte",
+               template="accounts/email/activation.txt", context=context)
 
 
 def send_password_reset_email(user: User) -> None:
     """« Mot de passe oublié »: a one-time link to choose a new password, to the account's address."""
     context = {"user": user, "link": activation_link(user, url_name="accounts:password_reset_confirm")}
-    send_mail(
-        subject="Portail Partenaires — nouveau mot de passe",
-        message=render_to_string("accounts/email/password_reset.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+    mail_queue(kind="password_reset", to=user.email, subject="Portail Partenaires — nouveau mot de passe",
+               template="accounts/email/password_reset.txt", context=context)
 
 
 def password_reset_completed(*, user: User, ip: str | None = None) -> None:
@@ -115,8 +106,8 @@ def user_create(
         user.set_unusable_password()
         user.save()
         events.user_created(actor=actor, user=user, convention=convention, ip=ip)
-        # Sent once the account really exists, never for a rolled-back creation.
-        transaction.on_commit(lambda: send_activation_email(user))
+        # Queued with the account: a rolled-back creation sends nothing (portail/outbox).
+        send_activation_email(user)
     return user
 
 

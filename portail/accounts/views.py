@@ -10,9 +10,10 @@ from portail.core.errors import BusinessError
 from portail.core.requests import client_ip
 from portail.journal import events
 
-from . import services
+from . import services, signin
 from .email_change import email_change_confirm, pending_change
 from .forms import ChoosePasswordForm, ForgottenPasswordForm, LoginForm
+from .second_factor import has_second_factor, must_use_code
 
 
 class LoginView(auth_views.LoginView):
@@ -22,9 +23,14 @@ class LoginView(auth_views.LoginView):
     extra_context = {"title": "Connexion"}
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        events.login(user=self.request.user, ip=client_ip(self.request))
-        return response
+        """Right password: the session opens now, or after the second factor for whoever needs one."""
+        user = form.get_user()
+        if must_use_code(user):
+            signin.start_pending(self.request, user, next_url=self.get_success_url())
+            return redirect("accounts:second_factor" if has_second_factor(user) else "accounts:second_factor_enrol")
+        signin.start_pending(self.request, user, next_url=self.get_success_url())
+        signin.complete_sign_in(self.request, user, verified=False)
+        return redirect(signin.next_url(self.request))
 
     def form_invalid(self, form):
         events.login_failed(identifier=form.data.get("username") or "", ip=client_ip(self.request))

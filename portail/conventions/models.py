@@ -10,6 +10,16 @@ from portail.core.periods import is_open_on, open_on_q
 class Caf(models.Model):
     code = models.CharField("code", max_length=3, unique=True)
     name = models.CharField("nom", max_length=120)
+    # Administrators, responsables and Caf agents always sign in with a second factor; with this flag,
+    # every user of the Caf's conventions does too (portail/access/second_factor.py).
+    requires_second_factor = models.BooleanField("second facteur exigé de tous les utilisateurs", default=False)
+    # Printed on the attestations the portal issues in the Caf's name (portail/dossiers/attestations/).
+    address_line1 = models.CharField("adresse (ligne 1)", max_length=120, blank=True)
+    address_line2 = models.CharField("adresse (ligne 2)", max_length=120, blank=True)
+    postcode = models.CharField("code postal", max_length=5, blank=True)
+    city = models.CharField("commune", max_length=100, blank=True)
+    signatory_name = models.CharField("nom du signataire des attestations", max_length=120, blank=True)
+    signatory_title = models.CharField("qualité du signataire", max_length=160, blank=True)
 
     class Meta:
         verbose_name = "Caf"
@@ -33,10 +43,17 @@ class Organisation(models.Model):
     name = models.CharField("raison sociale", max_length=200)
     kind = models.CharField("type", max_length=20, choices=Kind.choices, default=Kind.OTHER)
     siret = models.CharField("SIRET", max_length=14, blank=True)
+    # The Caf that registered it: its agents see it before its first convention is signed.
+    registered_by = models.ForeignKey(
+        Caf, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="enregistrée par"
+    )
 
     class Meta:
         verbose_name = "organisation partenaire"
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["siret"], condition=~Q(siret=""), name="organisation_siret_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -121,6 +138,12 @@ class Convention(models.Model):
     )
     administrators = models.ManyToManyField(
         "accounts.User", related_name="administered_conventions", blank=True, verbose_name="administrateurs"
+    )
+    # « Reprise de la gestion des habilitations » by the Caf: while set, the partner changes nothing.
+    management_taken_back_at = models.DateTimeField("gestion reprise par la Caf le", null=True, blank=True)
+    management_taken_back_reason = models.TextField("motif de la reprise de gestion", blank=True)
+    management_taken_back_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     objects = ConventionQuerySet.as_manager()

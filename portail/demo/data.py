@@ -6,6 +6,9 @@ from portail.conventions.models import Caf, Convention, Organisation, Role, Serv
 from portail.dialogue.demo import load_demo_messages
 from portail.dossiers.demo import demo_dossier_numbers, load_demo_dossiers  # noqa: F401 (demo_dossier_numbers: README)
 from portail.habilitations.models import Group, GroupRole, Membership
+from portail.habilitations.services import group_roles_set
+
+from .second_factor import enrol_demo_users
 
 DEMO_PASSWORD = "Portail-Demo-2026!"
 
@@ -82,8 +85,13 @@ def load_demo(out=None) -> list[tuple[str, str]]:
             code = entry.pop("code")
             roles[code] = _upsert(Role, {"service": services[service_code], "code": code}, **entry)
 
-    caf1 = _upsert(Caf, {"code": "751"}, name="Caf part 1")
-    caf2 = _upsert(Caf, {"code": "330"}, name="Caf de la Gironde")
+    caf1 = _upsert(Caf, {"code": "751"}, name="Caf part 1", address_line1="18 rue des Allocations",
+                   address_line2="CS 70001", postcode="75015", city="Paris",
+                   signatory_name="Catherine Morel", signatory_title="Directrice de la Caf part 1")
+    caf2 = _upsert(Caf, {"code": "330"}, name="Caf de la Gironde", address_line1="2 place de la Solidarité",
+                   address_line2="", postcode="33000", city="Bordeaux",
+                   signatory_name="Hervé Lemoine",
+                   signatory_title="Pour le directeur et par délégation, le responsable des prestations")
     dept = _upsert(Organisation, {"name": "Conseil départemental 1"}, kind=Organisation.Kind.DEPARTMENT, siret="22330001300016")
     ccas = _upsert(Organisation, {"name": "CCAS de Bordeaux"}, kind=Organisation.Kind.CCAS, siret="26330063500010")
     landlord = _upsert(Organisation, {"name": "Gironde Habitat"}, kind=Organisation.Kind.LANDLORD, siret="27330001700021")
@@ -109,6 +117,8 @@ def load_demo(out=None) -> list[tuple[str, str]]:
     agent = _user("DEMO0004", dept, last_name="Petit", first_name="Lucas", email="lucas.petit@cd1.example.fr", **common)
     sibling = _user("DEMO0005", dept, last_name="Robert", first_name="Nadia", email="nadia.robert@cd1.example.fr", **common)
     _user("CAFA0001", caf=caf1, last_name="Leroy", first_name="Isabelle", email="isabelle.leroy@caf1.example.fr", **common)
+    _user("CNAF0001", last_name="Garnier", first_name="Marc", email="marc.garnier@cnaf.example.fr",
+          is_national_admin=True, **common)
     ccas_admin = _user("DEMO0006", ccas, last_name="Moreau", first_name="Julien", email="julien.moreau@ccas.example.fr", **common)
     # Same organisation, another convention, another administrator: neither manages the other's people.
     gironde_admin = _user("DEMO0007", dept, last_name="Lambert", first_name="Élodie",
@@ -124,6 +134,13 @@ def load_demo(out=None) -> list[tuple[str, str]]:
     for user, group in ((social, top), (social, gironde), (agent, sub), (resp, sub), (sibling, reception)):
         Membership.objects.get_or_create(user=user, group=group)
 
+    # A role awaiting the Caf's validation, proposed through the real service so the journal shows it.
+    if not GroupRole.objects.filter(group=top, role=roles["T9"]).exists():
+        group_roles_set(actor=admin, group=top, service=services["CDAP"],
+                        roles=[gr.role for gr in top.group_roles.filter(role__service=services["CDAP"])] + [roles["T9"]])
+
+    enrol_demo_users(["DEMO0001", "DEMO0002", "DEMO0003", "DEMO0004", "DEMO0005", "DEMO0006", "DEMO0007",
+                      "CAFA0001", "CNAF0001"])
     load_demo_dossiers([caf1, caf2])
     load_demo_messages()
 
@@ -136,5 +153,6 @@ def load_demo(out=None) -> list[tuple[str, str]]:
         ("DEMO0005", "Nadia Robert, responsable des habilitations du groupe « Accueil »"),
         ("DEMO0006", "Julien Moreau, administrateur de « Convention CCAS » (CCAS de Bordeaux)"),
         ("DEMO0007", "Élodie Lambert, administratrice de « Convention 2 » (Caf de la Gironde, Conseil départemental 1)"),
-        ("CAFA0001", "Isabelle Leroy, agent de la Caf part 1"),
+        ("CAFA0001", "Isabelle Leroy, agent de la Caf part 1 (T9 de « Groupes » attend sa validation)"),
+        ("CNAF0001", "Marc Garnier, administrateur national : toutes les Cafs, catalogue des rôles"),
     ]

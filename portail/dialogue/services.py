@@ -2,11 +2,9 @@
 transaction and its journal entry (R9), written in that transaction; every reading of a message, its
 attachment or the « Écrire à la Caf » page about a dossier is journaled before the data leaves."""
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import get_valid_filename
 
@@ -17,6 +15,7 @@ from portail import access
 from portail.dossiers import selectors as dossier_selectors
 from portail.dossiers.services import dossier_refusal_record
 from portail.journal import events
+from portail.outbox.services import mail_queue
 
 from . import selectors
 from .models import Answer, Message, attachment_path
@@ -155,7 +154,7 @@ def message_answer(*, actor, message: Message, body: str, ip: str | None = None)
             message.status, message.read_at = Message.Status.READ, now()
             message.save(update_fields=["status", "read_at"])
         author = message.author
-        transaction.on_commit(lambda: send_answer_notice(author, message))
+        send_answer_notice(author, message)  # queued with the answer (portail/outbox)
     return answer
 
 
@@ -181,9 +180,5 @@ def send_answer_notice(author, message: Message) -> None:
         return
     link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("dialogue:detail", args=[message.pk])
     context = {"author": author, "message": message, "link": link}
-    send_mail(
-        subject="Portail Partenaires — la Caf a répondu à votre message",
-        message=render_to_string("dialogue/email/answer_notice.txt", context),
-        from_email=None,
-        recipient_list=[author.email],
-    )
+    mail_queue(kind="dialogue_answer", to=author.email, subject="Portail Partenaires — la Caf a répondu à votre message",
+               template="dialogue/email/answer_notice.txt", context=context)

@@ -3,7 +3,7 @@ from django.db.models import Count, Q
 
 from portail.conventions.models import Caf
 
-from .generator import Pools, dossier_number, generate_dossiers
+from .generation import Pools, dossier_number, generate_dossiers
 from .models import Benefit, Dossier, FamilyMember, Payee
 
 DEMO_SEED = 2026
@@ -15,7 +15,10 @@ def demo_numbers_of(caf: Caf) -> list[str]:
 
 
 def load_demo_dossiers(cafs: list[Caf]) -> int:
-    """Idempotent: numbers already present are skipped. Returns how many files were created."""
+    """Idempotent: numbers already present are skipped. Returns how many files were created.
+
+    The files go through the loader as a Caf's extract would (format portail-dossiers/1, validation,
+    bulk load, a journal entry per Caf loaded): the demo exercises the production path."""
     pools = None
     created = 0
     for caf in cafs:

@@ -60,9 +60,15 @@ class Dossier(models.Model):
     status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.ACTIVE)
     opened_on = models.DateField("date d'affiliation")
     family_quotient = models.PositiveIntegerField("quotient familial", default=0)
+    # The quotient familial is recomputed from the ressources tab: N-2 income and that month's benefits.
+    family_quotient_month = models.DateField("mois de référence du quotient familial", null=True, blank=True)
+    family_quotient_income_year = models.PositiveSmallIntegerField("année des revenus retenus", null=True, blank=True)
+    status_reason = models.CharField("motif du statut", max_length=200, blank=True)
     email = models.EmailField("adresse mail", blank=True)
     phone = models.CharField("téléphone", max_length=20, blank=True)
     last_change_on = models.DateField("dernière mise à jour", null=True, blank=True)
+    # SHA-256 of the file as last loaded (portail/dossiers/loading): the same file again is skipped.
+    content_hash = models.CharField("empreinte du dernier chargement", max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = "dossier allocataire"
@@ -118,6 +124,7 @@ class Right(models.Model):
     monthly_amount = models.DecimalField("montant mensuel", max_digits=9, decimal_places=2)
     status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.OPEN)
     payee = models.CharField("versé à", max_length=12, choices=Payee.choices, default=Payee.ALLOCATAIRE)
+    status_reason = models.CharField("motif de suspension ou de fin", max_length=200, blank=True)
 
     class Meta:
         ordering = ["dossier_id", "benefit", "start_date"]
@@ -130,7 +137,11 @@ class Payment(models.Model):
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="payments", db_index=False)
     month = models.DateField("mois de droit")
     benefit = models.CharField("prestation", max_length=5, choices=Benefit.choices)
-    amount = models.DecimalField("montant", max_digits=9, decimal_places=2)
+    amount = models.DecimalField("montant versé", max_digits=9, decimal_places=2)
+    # amount = gross − CRDS − deduction; gross is the right's amount for that month (0: not given by the extract).
+    gross_amount = models.DecimalField("montant brut", max_digits=9, decimal_places=2, default=0)
+    crds = models.DecimalField("CRDS", max_digits=8, decimal_places=2, default=0)
+    deduction = models.DecimalField("retenue sur créance", max_digits=8, decimal_places=2, default=0)
     payee = models.CharField("versé à", max_length=12, choices=Payee.choices, default=Payee.ALLOCATAIRE)
     paid_on = models.DateField("date de paiement")
 
@@ -244,6 +255,8 @@ class Debt(models.Model):
     mode = models.CharField("mode de remboursement", max_length=10, choices=Mode.choices)
     monthly_repayment = models.DecimalField("mensualité", max_digits=8, decimal_places=2)
     status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.ONGOING)
+    period_start = models.DateField("indu du mois de", null=True, blank=True)
+    period_end = models.DateField("au mois de", null=True, blank=True)
 
     class Meta:
         ordering = ["dossier_id", "-created_on"]
@@ -280,3 +293,45 @@ class AttestationRequest(models.Model):
                 condition=Q(status="demandee") | Q(sent_on__isnull=False), name="attestation_sent_has_date"
             )
         ]
+
+
+class IssuedAttestation(models.Model):
+    """An attestation the portal issued (PDF printed by a partner or by the Caf for posting).
+
+    The reference is random (60 bits), so it cannot be derived from the file or guessed: « Vérifier une
+    attestation » finds it here and compares the issue date; a digest of the figures printed lets the Caf
+    check a document it is shown against what was issued.
+    """
+
+    class Kind(models.TextChoices):
+        PAYMENTS = "paiement", "Attestation de paiement"
+        RIGHTS = "droits", "Attestation de droits"
+
+    reference = models.CharField("référence de vérification", max_length=20, unique=True)
+    kind = models.CharField("type", max_length=10, choices=Kind.choices)
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="issued_attestations",
+                                db_index=False)
+    issued_at = models.DateTimeField("édité le")
+    issued_on = models.DateField("date de l'attestation")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField("premier mois", null=True, blank=True)
+    period_end = models.DateField("dernier mois", null=True, blank=True)
+    content_digest = models.CharField("empreinte du contenu", max_length=64)
+
+    class Meta:
+        verbose_name = "attestation éditée"
+        indexes = [models.Index(fields=["dossier", "issued_at"])]
+
+
+class AttestationCheckCounter(models.Model):
+    """« Vérifier une attestation »: answers given to one address in one hour, so references cannot be
+    tried in bulk. One row per (address, hour); old rows are worthless and may be deleted."""
+
+    ip_address = models.CharField("adresse", max_length=45)
+    window_start = models.DateTimeField("début de l'heure")
+    attempts = models.PositiveIntegerField("vérifications", default=0)
+    failures = models.PositiveIntegerField("réponses « non valide »", default=0)
+    refusals = models.PositiveIntegerField("vérifications refusées (limite atteinte)", default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ip_address", "window_start"], name="attestation_check_window")]

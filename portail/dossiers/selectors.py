@@ -55,6 +55,7 @@ class PaymentGrid:
     rows: list[dict]
     totals: dict[str, Decimal]
     grand_total: Decimal
+    breakdown: dict[str, Decimal]  # brut, CRDS, retenue, net over all the rows
 
 
 def payment_grid(payments: list[Payment]) -> PaymentGrid:
@@ -70,6 +71,7 @@ def payment_grid(payments: list[Payment]) -> PaymentGrid:
             "month": month,
             "cells": [cells.get(b) for b in benefits],
             "total": sum((c.amount for c in cells.values()), Decimal("0")),
+            **_breakdown(cells.values()),
             "to_landlord": any(c.payee == "bailleur" for c in cells.values()),
         })
     totals = {b: sum((p.amount for p in payments if p.benefit == b), Decimal("0")) for b in benefits}
@@ -78,7 +80,21 @@ def payment_grid(payments: list[Payment]) -> PaymentGrid:
         rows=rows,
         totals=totals,
         grand_total=sum(totals.values(), Decimal("0")),
+        breakdown=_breakdown(payments),
     )
+
+
+def gross_of(payment: Payment) -> Decimal:
+    """The gross amount; an extract that gives none (0) had net = gross − CRDS − deduction all the same."""
+    return payment.gross_amount or (payment.amount + payment.crds + payment.deduction)
+
+
+def _breakdown(payments) -> dict[str, Decimal]:
+    """Brut, CRDS, retenue sur créance and net of some payments."""
+    zero = Decimal("0")
+    payments = list(payments)
+    return {"gross": sum((gross_of(p) for p in payments), zero), "crds": sum((p.crds for p in payments), zero),
+            "deduction": sum((p.deduction for p in payments), zero), "net": sum((p.amount for p in payments), zero)}
 
 
 def tab_synthese(dossier: Dossier, tabs: frozenset[str]) -> dict:
@@ -127,6 +143,8 @@ def tab_resume(dossier: Dossier, tabs: frozenset[str]) -> dict:
 
 def tab_paiements(dossier: Dossier) -> dict:
     payments = list(Payment.objects.filter(dossier=dossier).order_by("-month", "benefit"))
+    for p in payments:
+        p.gross = gross_of(p)
     return {"grid": payment_grid(payments), "payments": payments}
 
 
@@ -212,6 +230,12 @@ def attestation_requests_of(user) -> list[AttestationRequest]:
         .select_related("dossier", "dossier__caf")
         .order_by("-requested_at", "-id")[:REQUESTS_SHOWN]
     )
+
+
+def pending_attestation_request(dossier: Dossier) -> AttestationRequest | None:
+    """The request of this dossier's attestation still waiting to be posted by the Caf, if any."""
+    return (AttestationRequest.objects.filter(dossier=dossier, status=AttestationRequest.Status.REQUESTED)
+            .order_by("-requested_at", "-id").first())
 
 
 def attestation_requests_for_caf(agent):

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from portail.conventions.models import TAB_ORDER
 from portail.core.clock import now, today
@@ -17,8 +18,17 @@ from portail.journal import events
 from portail.journal.services import JournalUnavailable  # noqa: F401 (the views catch it from here)
 
 from . import selectors
-from .attestation import attestation_reference, render_attestation_pdf
-from .models import AttestationRequest, Dossier
+from .attestations import (
+    content_digest,
+    default_period,
+    new_reference,
+    normalize_reference,
+    payments_context,
+    render_pdf,
+    rights_context,
+)
+from .attestations.throttle import window_for
+from .models import AttestationRequest, Dossier, IssuedAttestation
 
 NUMBER_RE = re.compile(r"^\d{7}$")
 
@@ -141,21 +151,43 @@ def dossier_for_attestation(*, actor, ip, caf_code: str, number: str) -> Consult
     return consultation
 
 
-def attestation_print(*, actor, ip, caf_code: str, number: str) -> tuple[Consultation, bytes, str]:
-    """The attestation de paiement as a PDF: journaled, then made."""
+def _attestation_issue(*, actor, dossier: Dossier, kind: str, start=None, end=None) -> tuple[dict, IssuedAttestation]:
+    """The content of an attestation and its record under a fresh random reference (caller's transaction)."""
+    issued_at = now()
+    reference = new_reference()
+    if kind == IssuedAttestation.Kind.RIGHTS:
+        start = end = None
+        context = rights_context(dossier, on=timezone.localdate(issued_at), issued_at=issued_at, reference=reference)
+    else:
+        if start is None or end is None:
+            start, end = default_period(timezone.localdate(issued_at))
+        context = payments_context(dossier, start=start, end=end, issued_at=issued_at, reference=reference)
+    record = IssuedAttestation.objects.create(
+        reference=reference, kind=kind, dossier=dossier, issued_at=issued_at,
+        issued_on=timezone.localdate(issued_at), issued_by=actor, period_start=start, period_end=end,
+        content_digest=content_digest(context),
+    )
+    return context, record
+
+
+def attestation_print(*, actor, ip, caf_code: str, number: str, kind: str = IssuedAttestation.Kind.PAYMENTS,
+                      start=None, end=None) -> tuple[Consultation, bytes, str]:
+    """« Attestation de paiement » (months `start`…`end`, by default the last twelve) or « attestation de
+    droits » as a PDF: journaled and recorded under its verification reference, then made."""
     consultation = _open(actor=actor, ip=ip, caf_code=caf_code, number=number)
     caf = consultation.dossier.caf
     if not consultation.rights.can_print_attestation:
         _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="attestation_not_allowed",
                 rights=consultation.rights, message="Vos rôles ne permettent pas d'éditer une attestation.")
-    issued_at = now()
-    payments = selectors.attestation_payments(consultation.dossier)
-    reference = attestation_reference(consultation.dossier, issued_at, payments)
     with transaction.atomic():
-        events.attestation_printed(actor=actor, ip=ip, caf=caf, number=number, reference=reference,
-                                   trace=consultation.rights.trace(), grant=_first_grant(consultation.rights))
-        pdf = render_attestation_pdf(consultation.dossier, payments=payments, issued_at=issued_at, reference=reference)
-    return consultation, pdf, reference
+        context, record = _attestation_issue(actor=actor, dossier=consultation.dossier, kind=kind, start=start, end=end)
+        trace = {"kind": str(kind), **consultation.rights.trace()}
+        if record.period_start:
+            trace["period"] = [record.period_start.isoformat(), record.period_end.isoformat()]
+        events.attestation_printed(actor=actor, ip=ip, caf=caf, number=number, reference=record.reference,
+                                   trace=trace, grant=_first_grant(consultation.rights))
+        pdf = render_pdf(context)
+    return consultation, pdf, record.reference
 
 
 def attestation_post(*, actor, ip, caf_code: str, number: str) -> AttestationRequest:
@@ -166,8 +198,16 @@ def attestation_post(*, actor, ip, caf_code: str, number: str) -> AttestationReq
         _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="attestation_post_not_allowed",
                 rights=consultation.rights, message="Vos rôles ne permettent pas de demander l'envoi d'une attestation.")
     requested_at = now()
-    reference = attestation_reference(consultation.dossier, requested_at, [])
+    reference = new_reference()  # the request's own; the Caf's print gets another, recorded one
     with transaction.atomic():
+        # Two requests in a row would post the same letter twice: the dossier's row serialises the check.
+        Dossier.objects.select_for_update().filter(pk=consultation.dossier.pk).first()
+        pending = selectors.pending_attestation_request(consultation.dossier)
+        if pending is not None:
+            raise BusinessError(
+                f"Une demande d'envoi de l'attestation de ce dossier est déjà en attente à la Caf (demandée le "
+                f"{timezone.localtime(pending.requested_at):%d/%m/%Y à %H:%M}) : l'allocataire recevra un seul "
+                f"courrier. Vous pourrez en demander un autre une fois celui-ci envoyé.")
         events.attestation_posted(actor=actor, ip=ip, caf=caf, number=number, reference=reference,
                                   trace=consultation.rights.trace(), grant=_first_grant(consultation.rights))
         return AttestationRequest.objects.create(
@@ -191,6 +231,48 @@ def attestation_request_mark_sent(*, actor, request: AttestationRequest, ip: str
         locked.save(update_fields=["status", "sent_on"])
     request.status, request.sent_on = locked.status, locked.sent_on
     return request
+
+
+def attestation_print_for_posting(*, actor, request: AttestationRequest, ip: str | None = None) -> tuple[bytes, str]:
+    """« Imprimer l'attestation à envoyer »: a Caf agent of the dossier's Caf prints the attestation a partner
+    asked to have posted. Journaled as the Caf's print (R9) before the PDF is made."""
+    with transaction.atomic():
+        locked = AttestationRequest.objects.select_for_update().select_related("dossier", "dossier__caf").get(
+            pk=request.pk)
+        if actor.caf_id is None or actor.caf_id != locked.dossier.caf_id:
+            raise BusinessError("Cette demande ne concerne pas votre Caf.")
+        if locked.status != AttestationRequest.Status.REQUESTED:
+            raise BusinessError(f"L'attestation {locked.reference} est déjà marquée comme envoyée.")
+        context, record = _attestation_issue(actor=actor, dossier=locked.dossier, kind=IssuedAttestation.Kind.PAYMENTS)
+        events.attestation_printed_for_posting(actor=actor, request=locked, reference=record.reference, ip=ip)
+        pdf = render_pdf(context)
+    return pdf, record.reference
+
+
+@dataclass(frozen=True)
+class Verification:
+    valid: bool
+    throttled: bool = False
+
+
+def attestation_verify(*, ip, reference: str, issued_on) -> Verification:
+    """« Vérifier une attestation »: valid when the reference names an attestation issued on that date.
+    Counted per address (a spent hour is refused, journaled once) and journaled; nothing else is told."""
+    with transaction.atomic():
+        window = window_for(ip)
+        typed = _printable(reference, 40)
+        if window.exhausted:
+            if window.refuse():
+                events.attestation_verified(reference=typed, issued_on=issued_on, valid=False, throttled=True, ip=ip)
+            return Verification(valid=False, throttled=True)
+        canonical = normalize_reference(reference)
+        attestation = (IssuedAttestation.objects.select_related("dossier").filter(reference=canonical).first()
+                       if canonical else None)
+        valid = attestation is not None and attestation.issued_on == issued_on
+        window.count(valid=valid)
+        events.attestation_verified(reference=canonical or typed, issued_on=issued_on, valid=valid,
+                                    attestation=attestation, ip=ip)
+    return Verification(valid=valid)
 
 
 def attestation_requests_list(*, actor, ip) -> list[AttestationRequest]:

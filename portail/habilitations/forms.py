@@ -88,6 +88,12 @@ class GroupForm(PortalForm):
             wants_parent = data.get("is_subgroup") or self.must_be_subgroup
             if wants_parent and not data.get("parent") and "parent" not in self.errors:
                 self.add_error("parent", "Choisissez le groupe parent du sous-groupe.")
+            if not wants_parent and data.get("parent"):
+                # A parent chosen but the box left unticked: refuse rather than guess (a silent top-level group
+                # would land with rights the user did not mean to give it).
+                self.add_error("is_subgroup", "Vous avez choisi un groupe parent : cochez « Sous-groupe de… » pour "
+                                              "créer un sous-groupe, ou retirez le groupe parent pour créer un "
+                                              "groupe principal.")
             if not wants_parent:
                 data["parent"] = None
         opening, closing = data.get("opening_date"), data.get("closing_date")

@@ -28,6 +28,7 @@ class Group(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "ouvert", "Ouvert"
+        SUSPENDED = "suspendu", "Suspendu"  # by the Caf (an immediate measure), reversible
         CLOSED = "clos", "Clos"
 
     convention = models.ForeignKey(
@@ -93,6 +94,7 @@ class GroupRole(models.Model):
     class State(models.TextChoices):
         ACTIVE = "actif", "Actif"
         PENDING = "attente", "En attente de validation Caf"
+        REFUSED = "refuse", "Refusé par la Caf"  # kept so the partner reads the reason; grants nothing
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="group_roles")
     role = models.ForeignKey("conventions.Role", on_delete=models.PROTECT, related_name="group_roles")
@@ -101,6 +103,12 @@ class GroupRole(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     granted_at = models.DateTimeField(auto_now_add=True)
+    # The Caf's decision on a role « validation Caf requise »: who, when, and why (required to refuse).
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField("motif de la décision de la Caf", blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["group", "role"], name="group_role_unique")]

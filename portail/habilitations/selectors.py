@@ -34,7 +34,9 @@ class RolesDraft:
     def rows(self) -> list[dict]:
         return [
             {"role": r, "saved": r.pk in self.grants,
-             "pending": r.pk in self.grants and self.grants[r.pk].state == GroupRole.State.PENDING}
+             "pending": r.pk in self.grants and self.grants[r.pk].state == GroupRole.State.PENDING,
+             "refused": self.grants[r.pk] if r.pk in self.grants and self.grants[r.pk].state == GroupRole.State.REFUSED
+             else None}
             for r in self.draft
         ]
 

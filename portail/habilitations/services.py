@@ -12,6 +12,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from portail.accounts.models import User
 from portail.conventions.models import Convention, Role, Service
@@ -19,8 +20,9 @@ from portail.core.clock import today
 from portail.core.errors import BusinessError
 from portail.core.text import clean_text
 from portail.journal import events
+from portail.journal.models import Action
 
-from portail.access import management_scope, role_ceiling
+from portail.access import management_scope, role_ceiling, supervises_caf
 from .models import MAX_DEPTH, Group, GroupRole, Membership
 
 
@@ -363,3 +365,84 @@ def membership_remove(*, actor: User, user: User, group: Group, ip: str | None =
         deleted, _ = Membership.objects.filter(user=user, group=group).delete()
         if deleted:
             events.membership_removed(actor=actor, group=group, user=user, ip=ip)
+
+
+# ---------------------------------------------------------------- the Caf: validation of roles, group measures
+
+
+def _require_caf_supervision(actor: User, convention_id: int) -> Convention:
+    """Under the locks, the actor must still be an open agent of the convention's Caf (or national)."""
+    convention = Convention.objects.select_related("caf").get(pk=convention_id)
+    if not supervises_caf(User.objects.get(pk=actor.pk), convention.caf_id):
+        raise PermissionDenied
+    return convention
+
+
+def _decided_already(grant: GroupRole) -> BusinessError:
+    when = f" le {timezone.localtime(grant.decided_at):%d/%m/%Y à %H:%M}" if grant.decided_at else ""
+    state = "refusé" if grant.state == GroupRole.State.REFUSED else "validé"
+    return BusinessError(f"Ce rôle a déjà été {state}{when} : rien n'a été modifié.")
+
+
+def _lock_pending(grant: GroupRole) -> tuple[GroupRole, Group]:
+    """The group chain locked (ancestors first), then the grant as it is now; it must still await the Caf."""
+    group, _ = _lock_chain(grant.group)
+    current = GroupRole.objects.select_for_update(no_key=True).select_related("role").filter(pk=grant.pk).first()
+    if current is None:
+        raise BusinessError("Ce rôle n'est plus demandé : le partenaire l'a retiré du groupe.")
+    if current.state != GroupRole.State.PENDING:
+        raise _decided_already(current)
+    return current, group
+
+
+def group_role_approve(*, actor: User, grant: GroupRole, reason: str = "", ip: str | None = None) -> GroupRole:
+    """The Caf validates a role « validation Caf requise »: it is effective at once (R3 still applies:
+    the access module checks every ancestor holds it)."""
+    reason = clean_text(reason, field="reason", max_length=1000, required=False)
+    with transaction.atomic():
+        current, group = _lock_pending(grant)
+        _require_caf_supervision(actor, group.convention_id)
+        if current.role_id not in set(role_ceiling(group).values_list("pk", flat=True)):
+            parent = group.parent.code if group.parent_id else "—"
+            raise BusinessError(f"Le groupe parent ({parent}) ne détient pas encore ce rôle de façon effective : "
+                                "validez d'abord le sien.")
+        current.state = GroupRole.State.ACTIVE
+        current.decided_by, current.decided_at, current.decision_reason = actor, timezone.now(), reason
+        current.save(update_fields=["state", "decided_by", "decided_at", "decision_reason"])
+        events.role_approved(actor=actor, group=group, role=current.role, reason=reason, ip=ip)
+    return current
+
+
+def group_role_refuse(*, actor: User, grant: GroupRole, reason: str, ip: str | None = None) -> GroupRole:
+    """The Caf refuses a requested role: it grants nothing, ever; the partner reads the reason."""
+    reason = clean_text(reason, field="reason", max_length=1000)
+    with transaction.atomic():
+        current, group = _lock_pending(grant)
+        _require_caf_supervision(actor, group.convention_id)
+        current.state = GroupRole.State.REFUSED
+        current.decided_by, current.decided_at, current.decision_reason = actor, timezone.now(), reason
+        current.save(update_fields=["state", "decided_by", "decided_at", "decision_reason"])
+        events.role_refused(actor=actor, group=group, role=current.role, reason=reason, ip=ip)
+    return current
+
+
+GROUP_MOVES = {
+    # move: (required status, new status, journal action, message when already done)
+    "suspend": (Group.Status.OPEN, Group.Status.SUSPENDED, Action.GROUP_SUSPENDED, "Ce groupe n'est pas ouvert"),
+    "reinstate": (Group.Status.SUSPENDED, Group.Status.OPEN, Action.GROUP_REINSTATED, "Ce groupe n'est pas suspendu"),
+}
+
+
+def group_set_suspension(*, actor: User, group: Group, move: str, reason: str, ip: str | None = None) -> Group:
+    """An immediate measure of the Caf: a suspended group (and its subtree) grants nothing until reinstated."""
+    reason = clean_text(reason, field="reason", max_length=1000)
+    required, new_status, action, refusal = GROUP_MOVES[move]
+    with transaction.atomic():
+        current, _ = _lock_chain(group)
+        _require_caf_supervision(actor, current.convention_id)
+        if current.status != required:
+            raise BusinessError(f"{refusal} : rien n'a été modifié.")
+        current.status = new_status
+        current.save(update_fields=["status"])
+        events.group_measure(actor=actor, group=current, action=action, reason=reason, ip=ip)
+    return current

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from portail.accounts.views_reset import user_second_factor_reset
+
 from .views import groups, memberships, roles, users
 
 app_name = "habilitations"
@@ -14,6 +16,7 @@ urlpatterns = [
     path("utilisateurs/<int:user_id>/modifier/", users.user_update, name="user_update"),
     path("utilisateurs/<int:user_id>/cloturer/", users.user_close, name="user_close"),
     path("utilisateurs/<int:user_id>/debloquer/", users.user_unlock, name="user_unlock"),
+    path("utilisateurs/<int:user_id>/second-facteur/", user_second_factor_reset, name="user_second_factor_reset"),
     path("utilisateurs/<int:user_id>/ajouter-au-groupe/", memberships.membership_add, name="membership_add"),
     path("utilisateurs/<int:user_id>/appartenance/", memberships.memberships, name="memberships"),
     path("utilisateurs/<int:user_id>/appartenance/<int:group_id>/retirer/", memberships.membership_remove,

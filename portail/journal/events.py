@@ -101,8 +101,10 @@ def role_granted(*, actor: Ref, group, role, pending: bool, ip: str | None = Non
                    details=details)
 
 
-def role_approved(*, actor: Ref, group, role, ip: str | None = None) -> JournalEntry:
+def role_approved(*, actor: Ref, group, role, reason: str = "", ip: str | None = None) -> JournalEntry:
     details: RoleDetails = {"role": role.code}
+    if reason:
+        details["reason"] = reason  # type: ignore[typeddict-unknown-key]
     return _append(action=Action.ROLE_APPROVED, actor=actor, ip=ip, caf=group.convention.caf_id,
                    convention=group.convention_id, group=group, role=role, details=details)
 
@@ -285,3 +287,217 @@ def dialogue_viewed(*, actor: Ref, message, ip: str | None = None) -> JournalEnt
 def dialogue_attachment(*, actor: Ref, message, ip: str | None = None) -> JournalEntry:
     """A message's attachment downloaded, on either side."""
     return _caf_side(Action.DIALOGUE_ATTACHMENT, actor, message, ip)
+
+
+# ---------------------------------------------------------------- Caf back office
+
+
+def organisation_created(*, actor: Ref, organisation, caf=None, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.ORGANISATION_CREATED, actor=actor, ip=ip, caf=caf,
+                   details={"organisation": organisation.pk, "name": organisation.name, "siret": organisation.siret})
+
+
+def organisation_updated(*, actor: Ref, organisation, changes: Changes, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.ORGANISATION_UPDATED, actor=actor, ip=ip,
+                   details={"organisation": organisation.pk, **changes})
+
+
+def convention_created(*, actor: Ref, convention, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.CONVENTION_CREATED, actor=actor, ip=ip, **_convention_cols(convention),
+                   details={"label": convention.label, "organisation": convention.organisation_id,
+                            "services": sorted(s.code for s in convention.services.all()),
+                            "opening_date": str(convention.opening_date),
+                            "closing_date": str(convention.closing_date) if convention.closing_date else None})
+
+
+def convention_updated(*, actor: Ref, convention, changes: Changes, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.CONVENTION_UPDATED, actor=actor, ip=ip, **_convention_cols(convention),
+                   details=dict(changes))
+
+
+def convention_status_changed(*, actor: Ref, convention, action: Action, previous: str, reason: str,
+                              ip: str | None = None) -> JournalEntry:
+    """Suspended, reopened or closed (`action`), from status `previous`, with the agent's reason."""
+    return _append(action=action, actor=actor, ip=ip, **_convention_cols(convention),
+                   details={"from": previous, "to": convention.status, "reason": reason,
+                            "closing_date": str(convention.closing_date) if convention.closing_date else None})
+
+
+def administrator_named(*, actor: Ref, convention, user, replacing=None, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.ADMINISTRATOR_NAMED, actor=actor, ip=ip, target_user=user,
+                   **_convention_cols(convention),
+                   details={"username": user.username, "replacing": replacing.username if replacing else None})
+
+
+def administrator_removed(*, actor: Ref, convention, user, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.ADMINISTRATOR_REMOVED, actor=actor, ip=ip, target_user=user,
+                   **_convention_cols(convention), details={"username": user.username})
+
+
+def catalogue_role_saved(*, actor: Ref, role, created: bool, changes: Changes, ip: str | None = None) -> JournalEntry:
+    """A role of the catalogue created or changed; `changes`: field → new value as text."""
+    return _append(action=Action.CATALOGUE_ROLE_CREATED if created else Action.CATALOGUE_ROLE_UPDATED, actor=actor,
+                   ip=ip, role=role, details={"service": role.service.code, "code": role.code, **changes})
+
+
+# ---------------------------------------------------------------- « Consulter documents »
+
+
+def document_uploaded(*, actor: Ref, document, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.DOCUMENT_UPLOADED, actor=actor, ip=ip, caf=document.convention.caf_id,
+                   convention=document.convention_id,
+                   details={"document": document.pk, "kind": document.kind, "title": document.title,
+                            "size": document.size})
+
+
+def document_downloaded(*, actor: Ref, document, ip: str | None = None) -> JournalEntry:
+    """Written before the file leaves (R9)."""
+    return _append(action=Action.DOCUMENT_DOWNLOADED, actor=actor, ip=ip, caf=document.convention.caf_id,
+                   convention=document.convention_id, details={"document": document.pk, "title": document.title})
+
+
+# ---------------------------------------------------------------- Caf: validation of roles, immediate measures
+
+
+def role_refused(*, actor: Ref, group, role, reason: str, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.ROLE_REFUSED, actor=actor, ip=ip, caf=group.convention.caf_id,
+                   convention=group.convention_id, group=group, role=role,
+                   details={"role": role.code, "group": group.code, "reason": reason})
+
+
+def user_measure(*, actor: Ref, user, action: Action, reason: str, caf=None, ip: str | None = None) -> JournalEntry:
+    """A Caf measure on a person (suspended, reinstated, password change required or cancelled); `caf`: the
+    acting agent's Caf, so the measure is in that Caf's journal."""
+    return _append(action=action, actor=actor, ip=ip, caf=caf, target_user=user,
+                   details={"username": user.username, "reason": reason})
+
+
+def group_measure(*, actor: Ref, group, action: Action, reason: str, ip: str | None = None) -> JournalEntry:
+    """A group suspended or reinstated by the Caf."""
+    return _append(action=action, actor=actor, ip=ip, caf=group.convention.caf_id, convention=group.convention_id,
+                   group=group, details={"code": group.code, "status": group.status, "reason": reason})
+
+
+def management_measure(*, actor: Ref, convention, action: Action, reason: str, ip: str | None = None) -> JournalEntry:
+    """A convention's habilitation management taken back, or given back, by the Caf."""
+    return _append(action=action, actor=actor, ip=ip, **_convention_cols(convention),
+                   details={"label": convention.label, "reason": reason})
+
+
+def journal_exported(*, actor: Ref, caf=None, filters: dict, rows: int, ip: str | None = None) -> JournalEntry:
+    """A CSV export of the journal, written before the file leaves (R9): its filters and row count."""
+    return _append(action=Action.JOURNAL_EXPORTED, actor=actor, ip=ip, caf=caf,
+                   details={"filters": filters, "rows": rows})
+
+
+def journal_verified(*, actor: Ref, ok: bool, count: int, checked: int, problems: list[str],
+                     ip: str | None = None) -> JournalEntry:
+    """A verification run from the Caf's page: its result stays readable after the page is left."""
+    return _append(action=Action.JOURNAL_VERIFIED, actor=actor, ip=ip,
+                   details={"ok": ok, "count": count, "checked": checked, "problems": problems[:20]})
+
+
+# ---------------------------------------------------------------- second factor
+
+
+def second_factor_enrolled(*, user, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.SECOND_FACTOR_ENROLLED, actor=user, ip=ip, target_user=user)
+
+
+def second_factor_failed(*, user, step: str, ip: str | None = None) -> JournalEntry:
+    """A refused code; `step`: « login », « enrolment » or « reauth »."""
+    return _append(action=Action.SECOND_FACTOR_FAILED, actor=user, ip=ip, target_user=user, details={"step": step})
+
+
+def recovery_code_used(*, user, remaining: int, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.RECOVERY_CODE_USED, actor=user, ip=ip, target_user=user,
+                   details={"remaining": remaining})
+
+
+def second_factor_reset(*, actor: Ref, user, convention=None, ip: str | None = None) -> JournalEntry:
+    """`actor` None: reset by the technical operator (`manage.py second_factor_reset`)."""
+    return _append(action=Action.SECOND_FACTOR_RESET, actor=actor, ip=ip, target_user=user,
+                   **_convention_cols(convention),
+                   details={"username": user.username})
+
+
+def reauthenticated(*, user, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.REAUTHENTICATED, actor=user, ip=ip)
+
+
+# ---------------------------------------------------------------- supervision of habilitations
+
+
+def supervision_exported(*, actor: Ref, page: str, filters: dict, rows: int, convention=None, caf=None,
+                         ip: str | None = None) -> JournalEntry:
+    """A CSV of « Supervision habilitations » or « Supervision modifier », written before the file leaves:
+    `page` (« habilitations », « modifications »), its filters and row count; `convention` None for a Caf-wide one."""
+    return _append(action=Action.SUPERVISION_EXPORTED, actor=actor, ip=ip, convention=convention,
+                   caf=caf if caf is not None else (convention.caf_id if convention is not None else None),
+                   details={"page": page, "filters": filters, "rows": rows})
+
+
+# ---------------------------------------------------------------- account lifecycle (accounts_lifecycle)
+
+
+def account_closing_warned(*, user, closing_date) -> JournalEntry:
+    return _append(action=Action.ACCOUNT_CLOSING_WARNED, target_user=user,
+                   details={"username": user.username, "closing_date": closing_date.isoformat()})
+
+
+def account_closed_at_date(*, user) -> JournalEntry:
+    return _append(action=Action.ACCOUNT_CLOSED_AT_DATE, target_user=user,
+                   details={"username": user.username, "closing_date": user.closing_date.isoformat()})
+
+
+def account_dormancy_warned(*, user, last_used, suspension_on) -> JournalEntry:
+    return _append(action=Action.ACCOUNT_DORMANCY_WARNED, target_user=user,
+                   details={"username": user.username, "last_used": last_used.isoformat(),
+                            "suspension_on": suspension_on.isoformat()})
+
+
+def account_dormant_suspended(*, user, last_used) -> JournalEntry:
+    return _append(action=Action.ACCOUNT_DORMANT_SUSPENDED, target_user=user,
+                   details={"username": user.username, "last_used": last_used.isoformat()})
+
+
+# ---------------------------------------------------------------- postal attestation, Caf side
+
+
+def attestation_printed_for_posting(*, actor: Ref, request, reference: str, ip: str | None = None) -> JournalEntry:
+    """A Caf agent printed the attestation of a postal `AttestationRequest` (its dossier loaded) to post it:
+    the print is the Caf's, under its own reference; the request's reference ties it to the partner's ask."""
+    return _append(action=Action.ATTESTATION_PRINTED_CAF, actor=actor, ip=ip, caf=request.dossier.caf_id,
+                   dossier_number=request.dossier.number, target_user=request.requested_by_id,
+                   details={"request": request.pk, "request_reference": request.reference, "reference": reference})
+
+
+# ---------------------------------------------------------------- allocataire files loaded (dossiers_load)
+
+
+def dossiers_loaded(*, source: str, extract: str, counts: dict, refused: str = "", actor: Ref = None) -> JournalEntry:
+    """One load of an extract (`manage.py dossiers_load`, the demo, the generator): the file it came from,
+    its kind (complete, incremental), its counts (created, replaced, unchanged, closed, refused…), and
+    `refused` when the whole extract was refused (its header). `actor` None: the technical operator."""
+    details = {"source": source[:300], "extract": extract, "counts": counts}
+    if refused:
+        details["refused"] = refused[:300]
+    return _append(action=Action.DOSSIERS_LOADED, actor=actor, details=details)
+
+
+# ---------------------------------------------------------------- « Vérifier une attestation » (public)
+
+
+def attestation_verified(*, reference: str, issued_on, valid: bool, attestation=None, throttled: bool = False,
+                         ip: str | None = None) -> JournalEntry:
+    """A third party checked a reference and a date (no actor: the page is public). `attestation` is the issued
+    attestation the reference names, if any (its dossier loaded), even when the date was wrong; `throttled`: the
+    address had used up its checks of the hour, nothing was looked up."""
+    details = {"reference": reference[:40], "date": issued_on.isoformat() if issued_on else "", "valid": valid}
+    if throttled:
+        details["throttled"] = True
+    if attestation is None:
+        return _append(action=Action.ATTESTATION_VERIFIED, ip=ip, details=details)
+    details["attestation"] = attestation.pk
+    return _append(action=Action.ATTESTATION_VERIFIED, ip=ip, caf=attestation.dossier.caf_id,
+                   dossier_number=attestation.dossier.number, details=details)

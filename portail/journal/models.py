@@ -49,6 +49,52 @@ class Action(models.TextChoices):
     ACCOUNT_UNLOCKED = "account_unlocked", "Compte débloqué"
     EMAIL_CHANGE_REQUESTED = "email_change_requested", "Changement d'adresse mail demandé"
     EMAIL_CHANGE_CONFIRMED = "email_change_confirmed", "Changement d'adresse mail confirmé"
+    # Caf back office: organisations, conventions, administrators, role catalogue
+    ORGANISATION_CREATED = "organisation_created", "Organisation partenaire créée"
+    ORGANISATION_UPDATED = "organisation_updated", "Organisation partenaire modifiée"
+    CONVENTION_CREATED = "convention_created", "Convention créée"
+    CONVENTION_UPDATED = "convention_updated", "Convention modifiée"
+    CONVENTION_SUSPENDED = "convention_suspended", "Convention suspendue"
+    CONVENTION_REOPENED = "convention_reopened", "Convention rouverte"
+    CONVENTION_CLOSED = "convention_closed", "Convention close"
+    ADMINISTRATOR_NAMED = "administrator_named", "Administrateur de convention nommé"
+    ADMINISTRATOR_REMOVED = "administrator_removed", "Administrateur de convention retiré"
+    CATALOGUE_ROLE_CREATED = "catalogue_role_created", "Rôle du catalogue créé"
+    CATALOGUE_ROLE_UPDATED = "catalogue_role_updated", "Rôle du catalogue modifié"
+    DOCUMENT_UPLOADED = "document_uploaded", "Document de convention déposé"
+    DOCUMENT_DOWNLOADED = "document_downloaded", "Document de convention téléchargé"
+    # Caf: validation of roles, immediate measures, the journal itself
+    ROLE_REFUSED = "role_refused", "Rôle refusé par la Caf"
+    USER_SUSPENDED = "user_suspended", "Utilisateur suspendu par la Caf"
+    USER_REINSTATED = "user_reinstated", "Utilisateur rétabli par la Caf"
+    PASSWORD_CHANGE_REQUIRED = "password_change_required", "Changement de mot de passe exigé"
+    PASSWORD_CHANGE_CANCELLED = "password_change_cancelled", "Changement de mot de passe exigé : annulé"
+    GROUP_SUSPENDED = "group_suspended", "Groupe suspendu par la Caf"
+    GROUP_REINSTATED = "group_reinstated", "Groupe rétabli par la Caf"
+    MANAGEMENT_TAKEN_BACK = "management_taken_back", "Gestion des habilitations reprise par la Caf"
+    MANAGEMENT_GIVEN_BACK = "management_given_back", "Gestion des habilitations rendue au partenaire"
+    JOURNAL_EXPORTED = "journal_exported", "Export du journal"
+    JOURNAL_VERIFIED = "journal_verified", "Vérification du journal"
+    # Second factor and re-authentication
+    SECOND_FACTOR_ENROLLED = "second_factor_enrolled", "Second facteur enregistré"
+    SECOND_FACTOR_FAILED = "second_factor_failed", "Code du second facteur refusé"
+    RECOVERY_CODE_USED = "recovery_code_used", "Code de secours utilisé"
+    SECOND_FACTOR_RESET = "second_factor_reset", "Second facteur réinitialisé"
+    REAUTHENTICATED = "reauthenticated", "Identité confirmée (mot de passe et code)"
+    # Supervision habilitations / modifier
+    SUPERVISION_EXPORTED = "supervision_exported", "Export de supervision des habilitations"
+    # Caf side of a postal attestation
+    ATTESTATION_PRINTED_CAF = "attestation_printed_caf", "Attestation éditée par la Caf pour envoi"
+    # « Vérifier une attestation » (public page)
+    ATTESTATION_VERIFIED = "attestation_verified", "Vérification d'une attestation"
+
+    # Account lifecycle (manage.py accounts_lifecycle): no actor, the portal acts on its own rules
+    ACCOUNT_CLOSING_WARNED = "account_closing_warned", "Compte averti de sa clôture prochaine"
+    ACCOUNT_CLOSED_AT_DATE = "account_closed_at_date", "Compte clos à sa date de clôture"
+    ACCOUNT_DORMANCY_WARNED = "account_dormancy_warned", "Compte averti de sa suspension pour inactivité"
+    ACCOUNT_DORMANT_SUSPENDED = "account_dormant_suspended", "Compte suspendu après 6 mois sans connexion"
+    # Allocataire files fed by the Caf's extracts (manage.py dossiers_load)
+    DOSSIERS_LOADED = "dossiers_loaded", "Chargement d'un extrait de dossiers allocataires"
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -92,6 +138,8 @@ class JournalEntry(models.Model):
             models.Index(fields=["convention_id", "created_at"]),
             models.Index(fields=["caf_id", "dossier_number"]),
             models.Index(fields=["action", "created_at"]),
+            # The Caf's journal search: one Caf's entries over a date range.
+            models.Index(fields=["caf_id", "created_at"]),
         ]
 
     def save(self, *args, **kwargs):

@@ -29,7 +29,8 @@ from portail.conventions.models import Caf, Convention, Organisation, Role
 from portail.dialogue.models import Message
 from portail.dossiers.models import (AttestationRequest, Debt, Dossier, FamilyMember, Housing, Letter, Payment,
                                      Resource, Right, RsaInfo)
-from portail.habilitations.models import Group, Membership
+from portail.habilitations.models import Group, GroupRole, Membership
+from portail.supervision.models import Document
 
 from . import factories as f
 
@@ -75,6 +76,10 @@ class World:
     request_b: AttestationRequest  # partner B, dossier2
     former_message: Message  # written by the plain user when he still had a T1 role; he has none now
     former_request: AttestationRequest  # idem
+    pending1: GroupRole  # T9 (« validation Caf requise ») requested for N1 of Convention 1, awaiting Caf 1
+    pending_b: GroupRole  # T9 requested for Convention B's group, awaiting Caf 2
+    document1: Document  # « Consulter documents » of Convention 1, put there by Caf 1
+    document_b: Document  # of Convention B
 
     @property
     def group_n3(self) -> Group:
@@ -135,6 +140,14 @@ def _request(user: User, dossier: Dossier, reference: str) -> AttestationRequest
                                              reference=reference)
 
 
+def _document(convention: Convention, uploader: User, title: str) -> Document:
+    document = Document(convention=convention, kind=Document.Kind.GUIDE, title=title, size=len(PDF),
+                        uploaded_by=uploader, uploaded_at=timezone.now())
+    document.file.save("document.pdf", ContentFile(PDF), save=False)
+    document.save()
+    return document
+
+
 def build_world() -> World:
     """Create the whole world (bypassing services: no journal entry). Call inside a transaction you roll back."""
     caf1 = f.CafFactory(code="601", name="Caf matrice un")
@@ -183,6 +196,10 @@ def build_world() -> World:
     agent1 = f.CafAgentFactory(caf=caf1, last_name="Agentun", first_name="Isabelle")
     agent2 = f.CafAgentFactory(caf=caf2, last_name="Agentdeux", first_name="Marc")
 
+    t9 = f.RoleFactory(service=cdap, code="T9", label="Chargé de recouvrement", tabs=["synthese", "creances"],
+                       requires_caf_validation=True)
+    pending1 = GroupRole.objects.create(group=tree[0], role=t9, state=GroupRole.State.PENDING, granted_by=admin1)
+    pending_b = GroupRole.objects.create(group=group_b, role=t9, state=GroupRole.State.PENDING, granted_by=partner_b)
     dossier1 = make_dossier(caf1, "1110001", "DOSSIERUNZ")
     dossier2 = make_dossier(caf2, "9990001", "EXTERIEURZ Allocataire")
     return World(
@@ -198,4 +215,7 @@ def build_world() -> World:
         request_b=_request(partner_b, dossier2, "ATT-EXTERIEURZ-2"),
         former_message=_message(plain, dossier1, "MESSAGEUNZ ancien"),
         former_request=_request(plain, dossier1, "ATT-ANCIEN-3"),
+        pending1=pending1, pending_b=pending_b,
+        document1=_document(conv1, agent1, "CONVUNZ guide"),
+        document_b=_document(conv_b, agent2, "EXTERIEURZ guide"),
     )

@@ -131,8 +131,10 @@ def test_forged_activation_link_is_refused(client, partner_user):
     assert "Lien expiré ou déjà utilisé" in response.content.decode()
 
 
-def test_forgotten_password_sends_a_one_time_link_and_no_password(client, partner_user, mailoutbox):
-    response = client.post(reverse("accounts:password_forgotten"), {"login": partner_user.email})
+def test_forgotten_password_sends_a_one_time_link_and_no_password(client, partner_user, mailoutbox,
+                                                                 django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # mails leave once their transaction commits
+        response = client.post(reverse("accounts:password_forgotten"), {"login": partner_user.email})
     assert response.status_code == 302 and response["Location"] == reverse("accounts:password_forgotten_sent")
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]

@@ -59,7 +59,8 @@ def test_change_takes_effect_only_after_confirmation_and_old_address_is_told(
     # « Mot de passe oublié » still writes to the old address until confirmation.
     client.post(reverse("accounts:logout"))
     mailoutbox.clear()
-    client.post(reverse("accounts:password_forgotten"), {"login": target.username})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password_forgotten"), {"login": target.username})
     assert mailoutbox[0].to == ["ancienne@example.fr"]
 
     link = confirm_path(confirmation)

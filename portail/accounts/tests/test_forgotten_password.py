@@ -14,13 +14,15 @@ def answer(client, typed):
     return response.status_code, response.get("Location"), response.content
 
 
-def test_known_unknown_closed_and_malformed_identifiers_get_the_same_answer(client, partner_user, mailoutbox):
+def test_known_unknown_closed_and_malformed_identifiers_get_the_same_answer(client, partner_user, mailoutbox,
+                                                                           django_capture_on_commit_callbacks):
     closed = UserFactory(status=User.Status.CLOSED, organisation=partner_user.organisation)
-    answers = {
-        typed: answer(client, typed)
-        for typed in (partner_user.username, "ZZZZ9999", closed.username, partner_user.username + "\x00",
-                      "\x00", "inconnu@example.fr", closed.email, "x" * 5000, "<script>", partner_user.email)
-    }
+    with django_capture_on_commit_callbacks(execute=True):  # mails leave once their transaction commits
+        answers = {
+            typed: answer(client, typed)
+            for typed in (partner_user.username, "ZZZZ9999", closed.username, partner_user.username + "\x00",
+                          "\x00", "inconnu@example.fr", closed.email, "x" * 5000, "<script>", partner_user.email)
+        }
     assert set(answers.values()) == {(302, SENT, b"")}
     # Only the open account's owner got a link (once by identifier, once by address).
     assert [m.to for m in mailoutbox] == [[partner_user.email], [partner_user.email]]
@@ -39,9 +41,10 @@ def test_an_empty_field_is_asked_again(client, db, typed):
     assert "Ce champ est obligatoire." in response.content.decode()
 
 
-def test_the_mail_names_the_user_without_html_escaping(client, partner_user, mailoutbox):
+def test_the_mail_names_the_user_without_html_escaping(client, partner_user, mailoutbox, django_capture_on_commit_callbacks):
     User.objects.filter(pk=partner_user.pk).update(last_name="O'Brien <&>", first_name="Seán")
-    client.post(FORGOTTEN, {"login": partner_user.username})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(FORGOTTEN, {"login": partner_user.username})
     body = mailoutbox[0].body
     assert "Bonjour Seán O'Brien <&>," in body
     assert "&amp;" not in body and "&#x27;" not in body and "&lt;" not in body

@@ -125,8 +125,9 @@ def test_others_may_not_unlock(client, login_as, convention, locked_member, make
     assert not JournalEntry.objects.filter(action=Action.ACCOUNT_UNLOCKED).exists()
 
 
-def test_password_reset_ends_the_lockout(client, locked_member, mailoutbox):
-    client.post(reverse("accounts:password_forgotten"), {"login": locked_member.username})
+def test_password_reset_ends_the_lockout(client, locked_member, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # mails leave once their transaction commits
+        client.post(reverse("accounts:password_forgotten"), {"login": locked_member.username})
     link = re.search(r"https?://[^/\s]+(/\S+)", mailoutbox[0].body).group(1)
     page = client.get(link, follow=True)
     client.post(page.redirect_chain[-1][0], {"new_password1": "Vert-Tomate-9-Lundi!",

@@ -79,8 +79,9 @@ def test_activation_page_refuses_a_repeated_pattern_next_to_the_field(
     assert not user.has_usable_password()
 
 
-def test_reset_page_refuses_the_current_password(client, partner_user, mailoutbox):
-    send_password_reset_email(partner_user)
+def test_reset_page_refuses_the_current_password(client, partner_user, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # mails leave once their transaction commits
+        send_password_reset_email(partner_user)
     page = client.get(_link(mailoutbox[0]), follow=True)
     response = client.post(page.redirect_chain[-1][0],
                            {"new_password1": "Portail-Test-2026!", "new_password2": "Portail-Test-2026!"})

@@ -20,6 +20,8 @@ from portail.journal.models import Action
 
 from .conftest import make_dossier
 
+CONFIRM = {"confirm": "1"}  # « Confirmer l'envoi par courrier »
+
 LIST_URL = reverse("dossiers:caf_attestations")
 MENU_LABEL = "Attestations à envoyer"
 
@@ -174,7 +176,7 @@ def test_a_failing_journal_leaves_the_request_pending(monkeypatch, caf_agent, ou
 
 def test_the_partner_then_reads_envoyee_in_his_list(client, login_as, t1_user, caf_agent, dossier):
     # The partner asks for the letter from the « Attestation » page…
-    login_as(t1_user).post(reverse("dossiers:attestation_post", args=[dossier.caf.code, dossier.number]))
+    login_as(t1_user).post(reverse("dossiers:attestation_post", args=[dossier.caf.code, dossier.number]), CONFIRM)
     request = AttestationRequest.objects.get()
     assert "Demandée" in client.get(reverse("dossiers:attestation_requests")).content.decode()
     # … the Caf posts it…

@@ -8,12 +8,14 @@ from portail.habilitations.models import Group, Membership
 from portail.journal.models import Action
 from portail.testing import factories as f
 
+CONFIRM = {"confirm": "1"}  # « Confirmer l'envoi par courrier »
+
 
 @pytest.fixture
 def posted(login_as, t1_user, dossier):
     """T1 asked for the attestation to be posted: one request in his list."""
     client = login_as(t1_user)
-    client.post(reverse("dossiers:attestation_post", args=[dossier.caf.code, dossier.number]))
+    client.post(reverse("dossiers:attestation_post", args=[dossier.caf.code, dossier.number]), CONFIRM)
     assert AttestationRequest.objects.count() == 1
     return client
 

@@ -5,8 +5,9 @@ from decimal import Decimal
 from django.core.management import call_command
 
 from portail.testing import factories as f
-from portail.dossiers import rules
-from portail.dossiers.generator import dossier_number, generate_dossiers
+from portail.dossiers.generation import dossier_number, generate_dossiers
+from portail.dossiers.generation import formulas as fx
+from portail.dossiers.generation.scales import money, scale_for
 from portail.dossiers.models import Benefit, Dossier, Payment, Right
 
 REF = date(2026, 6, 15)
@@ -61,12 +62,12 @@ def test_amounts_are_coherent(db):
             if b in benefits:
                 assert benefits[b].monthly_amount <= housing.rent
                 assert (benefits[b].payee == "bailleur") == housing.third_party_payment
-        assert not (Benefit.RSA in benefits and Benefit.AAH in benefits)
         for p in dossier.payments.all():
             right = benefits.get(p.benefit)
-            if right and p.benefit not in (Benefit.RSA, Benefit.PPA, Benefit.ARS):
-                assert p.amount == right.monthly_amount
+            if right and p.month == max(q.month for q in dossier.payments.all()):
+                assert p.gross_amount == right.monthly_amount
                 assert p.payee == right.payee
+            assert p.amount == p.gross_amount - p.crds - p.deduction
         if Benefit.RSA in benefits:
             assert hasattr(dossier, "rsa")
     assert Payment.objects.exists()
@@ -75,12 +76,13 @@ def test_amounts_are_coherent(db):
 
 
 def test_family_scales():
-    assert rules.family_allowance([5, 8], 1500) == rules.AF_TWO
-    assert round(rules.family_allowance([5, 8, 15], 1500), 2) == round(rules.AF_THREE + rules.AF_AGE_RAISE, 2)
-    assert rules.family_allowance([5], 1500) == 0
-    assert rules.family_parts(children=3) == 4.0
-    assert rules.family_quotient(annual_income=24000, family_benefits=300, children=2) == 766
-    assert rules.money(1.005) == Decimal("1.01")
+    june = scale_for(date(2025, 6, 1))
+    assert fx.family_allowance(june, [8, 5], Decimal(30000)) == Decimal("151.05")
+    assert fx.family_allowance(june, [15, 8, 5], Decimal(30000)) == Decimal("344.57") + Decimal("75.52")
+    assert fx.family_allowance(june, [5], Decimal(30000)) == 0
+    assert fx.family_parts(3) == 4
+    assert fx.family_quotient(annual_income=Decimal(24000), family_benefits=Decimal(300), children=2) == 766
+    assert money(1.005) == Decimal("1.01")
 
 
 def test_command(db, capsys):

@@ -7,6 +7,8 @@ from portail.journal import events
 from portail.journal.models import Action
 from portail.journal.services import JournalUnavailable
 
+CONFIRM = {"confirm": "1"}  # « Confirmer l'envoi par courrier »
+
 
 def test_one_entry_for_the_consultation_and_one_per_tab(login_as, t1_user, t1_group, dossier, tab_url, journal):
     client = login_as(t1_user)
@@ -78,7 +80,7 @@ def test_no_journal_no_consultation_from_the_form(login_as, t1_user, dossier, mo
 
 def test_no_journal_no_postal_request(login_as, t1_user, dossier, monkeypatch):
     monkeypatch.setattr(events, "_append", _broken_journal)
-    response = login_as(t1_user).post(reverse("dossiers:attestation_post", args=[dossier.caf.code, dossier.number]))
+    response = login_as(t1_user).post(reverse("dossiers:attestation_post", args=[dossier.caf.code, dossier.number]), CONFIRM)
     assert response.status_code == 503
     assert not dossier.attestation_requests.exists()
 

@@ -3,7 +3,9 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -46,6 +48,25 @@ def caf_attestations(request):
         "status_label": AttestationRequest.Status(status).label if status else "",
         "breadcrumb": [{"title": TITLE}],
     })
+
+
+@login_required
+def caf_attestation_pdf(request, pk: int):
+    """The attestation to be posted, printed by the Caf (journaled as the Caf's print)."""
+    attestation_request = access.access_attestation_request(request.user, pk)
+    if not access.may_print_attestation_for_posting(request.user, attestation_request):
+        raise PermissionDenied
+    try:
+        pdf, reference = services.attestation_print_for_posting(actor=request.user, request=attestation_request,
+                                                                ip=client_ip(request))
+    except BusinessError as error:  # sent meanwhile
+        messages.warning(request, error.text)
+        return redirect(_list_url(request.GET))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="attestation-{attestation_request.dossier.number}-{reference}.pdf"')
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

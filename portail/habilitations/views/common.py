@@ -22,10 +22,12 @@ def in_convention(view):
     return wrapper
 
 
-def convention_context(request, convention, title: str, *crumbs: dict) -> dict:
+def convention_context(request, convention, title: str, *crumbs: dict, subject: str = "") -> dict:
+    """`subject` (a group's code, a person's identifier) and the convention make the page's <title> unique."""
     seat = request.seat
     return {
         "title": title,
+        "page_title": " — ".join(part for part in (title, subject, convention.label) if part),
         "convention": convention,
         "seat": seat,
         "breadcrumb": [

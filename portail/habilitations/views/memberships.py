@@ -32,7 +32,7 @@ def membership_add(request, convention, user_id):
             messages.success(request, format_html("{} {} {} a rejoint le groupe {}.", HABILITATED, target.first_name,
                                                   target.last_name, group.code))
             return redirect("habilitations:memberships", convention.pk, target.pk)
-    context = convention_context(request, convention, "Ajouter l'utilisateur au groupe")
+    context = convention_context(request, convention, "Ajouter l'utilisateur au groupe", subject=target.username)
     context.update(form=form, target=target)
     return render(request, "habilitations/membership_add.html", context)
 
@@ -47,7 +47,7 @@ def memberships(request, convention, user_id):
         .order_by("group__path")
     )
     can_add = seat.may_enrol(target)
-    context = convention_context(request, convention, "Gérer l'appartenance de l'utilisateur")
+    context = convention_context(request, convention, "Gérer l'appartenance de l'utilisateur", subject=target.username)
     context.update(
         target=target,
         rows=seat.membership_rows(target, rows),

@@ -78,7 +78,7 @@ def group_roles(request, convention, group_id):
     elif step in ("save", "confirm"):
         if page.removed and step == "save":
             impacts = [services.role_removal_impact(group=group, role=r) for r in page.removed]
-            context = convention_context(request, convention, "Confirmer le retrait de rôles")
+            context = convention_context(request, convention, "Confirmer le retrait de rôles", subject=group.code)
             context.update(group=group, service=service, draft=page.draft, impacts=impacts)
             return render(request, "habilitations/group_roles_confirm.html", context)
         try:
@@ -91,8 +91,14 @@ def group_roles(request, convention, group_id):
             url = reverse("habilitations:group_roles", args=[convention.pk, group.pk])
             return redirect(f"{url}?{urlencode({'service': service.code})}")
 
-    context = convention_context(request, convention, "Habilitations d'un groupe utilisateurs")
+    context = convention_context(request, convention, "Habilitations d'un groupe utilisateurs",
+                                 subject=f"groupe {group.code}, {service.label}")
+    # After « Assigner rôle » or « Retirer », the work continues at « Proposer les modifications »: focus lands
+    # there and the status line says what is not saved yet; a refused step puts the error summary first instead.
+    stepped = step == "assign" or step.startswith("remove:")
     context.update(
+        focus_save=stepped and not assign_form.errors, error_form=assign_form if assign_form.errors else None,
+        unsaved=[row["role"].code for row in page.rows if not row["saved"]], removed=page.removed,
         group=group, service=service, service_form=service_form, assign_form=assign_form, rows=page.rows,
         available_in=page.available_in, available_out=page.available_out, dirty=page.dirty,
         is_subgroup=group.parent_id is not None,

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
-from portail.accounts import services as account_services
+from portail.accounts import reauth, services as account_services
 from portail.accounts.forms_partner import PartnerUserForm
 from portail.core.errors import BusinessError, report_to_form
 from portail.core.paging import paginate
@@ -61,6 +61,9 @@ def user_update(request, convention, user_id):
     form = PartnerUserForm(request.POST or None, initial=PartnerUserForm.initial_for(target))
     if request.method == "POST" and form.is_valid():
         email_before = (target.email, target.pending_email)
+        # A new e-mail address (where password links go) asks for a recent password and code.
+        if form.cleaned_data["email"].strip().lower() not in email_before and not reauth.is_recent(request):
+            return reauth.prompt(request)
         try:
             account_services.user_update(actor=request.user, user=target, convention=convention,
                                          ip=client_ip(request), **form.service_values())

@@ -104,6 +104,14 @@ CONV2_WRITE = "L 404 404 404 404 404 200 404 403 404"
 CONVB_READ = "L 404 404 404 404 404 404 200 404 200"
 CONVB_WRITE = "L 404 404 404 404 404 404 200 404 403"
 CONV1_WRITE_R = "L 404 404 404 R/200 R/200 404 404 403 404"
+CAF_SIDE = "L 404 404 404 404 404 404 404 200 200"
+CAF1_ONLY = "L 404 404 404 404 404 404 404 200 404"
+CAF2_ONLY = "L 404 404 404 404 404 404 404 404 200"
+# Caf back office: an agent of the object's Caf (or of any Caf for lists); partners find nothing (404).
+CAF1_PAGE = "L 404 404 404 404 404 404 404 200 404"
+CAFB_PAGE = "L 404 404 404 404 404 404 404 404 200"
+CAF_ANY = "L 404 404 404 404 404 404 404 200 200"
+CAF_ROLE_EDIT = "L 404 404 404 404 404 404 404 403 403"
 
 
 def _uid(user) -> str:
@@ -150,6 +158,13 @@ CASES: dict[str, list[Case]] = {
     "accounts:logout": [c("logout", lambda w: [], GET_405, post="L")],
     "accounts:password_forgotten": [c("form", lambda w: [], "200", post="200")],
     "accounts:password_forgotten_sent": [c("sent", lambda w: [], "200")],
+    # « Rester connecté » of the session timer: POST only; 401 once the session is gone.
+    "accounts:keep_alive": [c("keep alive", lambda w: [], GET_405, post="401 204 204 204 204 204 204 204 204 204")],
+    # Second factor: the code and enrolment steps need a pending sign-in (password just typed), else back to login.
+    "accounts:second_factor": [c("no pending sign-in", lambda w: [], "L", post="L")],
+    "accounts:second_factor_enrol": [c("no pending sign-in", lambda w: [], "L", post="L")],
+    "accounts:recovery_codes": [c("none to show", lambda w: [], "L R R R R R R R R R")],
+    "accounts:reauth": [c("confirm identity", lambda w: [], ALL_IN, post=ALL_IN)],
     "accounts:email_confirm": [c("forged token", lambda w: ["abc-123"], "200", post="200")],
     "accounts:activate": [
         c("forged token, outside user", lambda w: [_uid(w.member_b), "choisir"], "200", post="200"),
@@ -263,6 +278,16 @@ CASES: dict[str, list[Case]] = {
         c("organisation B's staff under convention 1", _conv_obj("conv1", "member_b"), NONE, post=NONE),
         c("convention B", _conv_obj("conv_b", "member_b"), CONVB_READ, post="L 404 404 404 404 404 404 R 404 R"),
     ],
+    # « Réinitialiser le second facteur »: the same people as « Débloquer le compte » (Do.RESET_2FA).
+    "habilitations:user_second_factor_reset": [
+        c("T1 user, in the responsable's subtree", _conv_obj("conv1", "t1_user"), CONV1_READ,
+          post="L 404 404 404 R R 404 404 R 404"),
+        c("T18 user, another branch", _conv_obj("conv1", "t18_user"), CONV1_ADMIN_READ),
+        c("administrator of convention 2", _conv_obj("conv1", "admin2"),
+          "L 404 404 404 403 403 404 404 200 404", post="L 404 404 404 403 403 404 404 R 404"),
+        c("organisation B's staff under convention 1", _conv_obj("conv1", "member_b"), NONE, post=NONE),
+        c("convention B", _conv_obj("conv_b", "member_b"), CONVB_READ, post="L 404 404 404 404 404 404 R 404 R"),
+    ],
     "habilitations:membership_add": [
         c("plain user into N4", _conv_obj("conv1", "plain"), CONV1_WRITE, post=CONV1_WRITE_R,
           data=lambda w: {"group": w.group_n4.pk}),
@@ -336,10 +361,24 @@ CASES: dict[str, list[Case]] = {
         c("Caf 1", lambda w: ["601", "1110001"], "L 403 403 200 403 403 403 403 403 403"),
         c("Caf 2", lambda w: ["602", "9990001"], "L 403 403 403 403 403 403 200 403 403"),
     ],
-    "dossiers:attestation_post": [
-        c("Caf 1", lambda w: ["601", "1110001"], GET_405, post="L 403 403 R 403 403 403 403 403 403"),
-        c("Caf 2", lambda w: ["602", "9990001"], GET_405, post="L 403 403 403 403 403 403 R 403 403"),
+    "dossiers:attestation_post": [  # without « confirm »: the confirmation page, nothing written
+        c("Caf 1", lambda w: ["601", "1110001"], GET_405, post="L 403 403 200 403 403 403 403 403 403"),
+        c("Caf 2", lambda w: ["602", "9990001"], GET_405, post="L 403 403 403 403 403 403 200 403 403"),
+        c("Caf 1, confirmed", lambda w: ["601", "1110001"], GET_405, post="L 403 403 R 403 403 403 403 403 403",
+          data=lambda w: {"confirm": "1"}),
     ],
+    "dossiers:caf_attestation_pdf": [
+        c("Caf 1 request", lambda w: [w.request1.pk], "L 404 404 404 404 404 404 404 200 404"),
+        c("Caf 2 request", lambda w: [w.request_b.pk], "L 404 404 404 404 404 404 404 404 200"),
+        c("unknown request", lambda w: [999999], NONE),
+    ],
+    # ---------------------------------------------------------------- footer pages (public)
+    "pages:accessibility": [c("statement", lambda w: [], "200")],
+    "pages:personal_data": [c("personal data", lambda w: [], "200")],
+    "pages:legal": [c("mentions légales", lambda w: [], "200")],
+    "pages:site_map": [c("site map", lambda w: [], "200")],
+    # « Vérifier une attestation »: public; posted empty, the form with its errors (nothing looked up)
+    "verification:verify": [c("form", lambda w: [], "200", post="400")],
     # ---------------------------------------------------------------- Dialogue
     "dialogue:mine": [c("own messages", lambda w: [], "L 200 200 200 200 200 200 200 R R")],
     "dialogue:new": [
@@ -378,9 +417,125 @@ CASES: dict[str, list[Case]] = {
         c("Caf 1 message", lambda w: [w.message1.pk], LOGGED_405, post="L 404 404 404 404 404 404 404 R 404"),
         c("Caf 2 message", lambda w: [w.message_b.pk], LOGGED_405, post="L 404 404 404 404 404 404 404 404 R"),
     ],
+    # ---------------------------------------------------------------- Caf back office (/caf/): Caf side only
+    "cafadmin:conventions": [c("list", lambda w: [], CAF_ANY)],
+    "cafadmin:convention": [c("Caf 1", _conv("conv1"), CAF1_PAGE), c("Caf 2", _conv("conv_b"), CAFB_PAGE),
+                            c("unknown", lambda w: [999999], NONE)],
+    "cafadmin:convention_update": [c("Caf 1", _conv("conv1"), CAF1_PAGE, post=CAF1_PAGE),
+                                   c("Caf 2", _conv("conv_b"), CAFB_PAGE, post=CAFB_PAGE)],
+    "cafadmin:convention_suspend": [c("Caf 1", _conv("conv1"), CAF1_PAGE, post=CAF1_PAGE),
+                                    c("Caf 2", _conv("conv_b"), CAFB_PAGE, post=CAFB_PAGE)],
+    "cafadmin:convention_reopen": [c("Caf 1", _conv("conv1"), CAF1_PAGE, post=CAF1_PAGE)],
+    "cafadmin:convention_close": [c("Caf 1", _conv("conv1"), CAF1_PAGE, post=CAF1_PAGE),
+                                  c("Caf 2", _conv("conv_b"), CAFB_PAGE, post=CAFB_PAGE)],
+    "cafadmin:administrator_name": [c("Caf 1", _conv("conv1"), CAF1_PAGE, post=CAF1_PAGE),
+                                    c("Caf 2", _conv("conv_b"), CAFB_PAGE, post=CAFB_PAGE)],
+    "cafadmin:administrator_create": [c("Caf 1", _conv("conv1"), CAF1_PAGE, post=CAF1_PAGE),
+                                      c("Caf 2", _conv("conv_b"), CAFB_PAGE, post=CAFB_PAGE)],
+    "cafadmin:administrator_remove": [
+        c("Caf 1, its administrator", _conv_obj("conv1", "admin1"), CAF1_PAGE,
+          post="L 404 404 404 404 404 404 404 R 404"),
+        c("Caf 1, not an administrator", _conv_obj("conv1", "plain"), NONE, post=NONE),
+        c("Caf 2, its administrator", _conv_obj("conv_b", "partner_b"), CAFB_PAGE),
+    ],
+    "cafadmin:organisations": [c("list", lambda w: [], CAF_ANY)],
+    "cafadmin:organisation_create": [c("form", lambda w: [], CAF_ANY, post=CAF_ANY)],
+    "cafadmin:organisation": [c("Caf 1's partner", lambda w: [w.org_a.pk], CAF1_PAGE),
+                              c("Caf 2's partner", lambda w: [w.org_b.pk], CAFB_PAGE)],
+    "cafadmin:organisation_update": [c("Caf 1's partner", lambda w: [w.org_a.pk], CAF1_PAGE, post=CAF1_PAGE),
+                                     c("Caf 2's partner", lambda w: [w.org_b.pk], CAFB_PAGE, post=CAFB_PAGE)],
+    "cafadmin:convention_create": [c("Caf 1's partner", lambda w: [w.org_a.pk], CAF1_PAGE, post=CAF1_PAGE),
+                                   c("Caf 2's partner", lambda w: [w.org_b.pk], CAFB_PAGE, post=CAFB_PAGE)],
+    # The role catalogue is national data: Caf agents read it, only national administrators change it.
+    "cafadmin:roles": [c("list", lambda w: [], CAF_ANY)],
+    "cafadmin:role_create": [c("form", lambda w: [], CAF_ROLE_EDIT, post=CAF_ROLE_EDIT)],
+    "cafadmin:role_update": [c("T1", lambda w: [w.t1.pk], CAF_ROLE_EDIT, post=CAF_ROLE_EDIT)],
     "dialogue:inbox_attachment": [
         c("Caf 1 message", lambda w: [w.message1.pk], "L 404 404 404 404 404 404 404 200 404"),
         c("Caf 2 message", lambda w: [w.message_b.pk], "L 404 404 404 404 404 404 404 404 200"),
+    ],
+    # ---------------------------------------------------------------- Caf: validation, measures, journal
+    "mesures:index": [c("measures", lambda w: [], CAF_SIDE)],
+    "mesures:validation": [c("queue", lambda w: [], CAF_SIDE)],
+    "mesures:validation_decide": [
+        c("Caf 1 request, empty post", lambda w: [w.pending1.pk], CAF1_ONLY, post=CAF1_ONLY),
+        c("Caf 1 request, approved", lambda w: [w.pending1.pk], None, post="L 404 404 404 404 404 404 404 R 404",
+          data=lambda w: {"decision": "approve"}),
+        c("Caf 1 request, refused without reason", lambda w: [w.pending1.pk], None, post=CAF1_ONLY,
+          data=lambda w: {"decision": "refuse"}),
+        c("Caf 2 request", lambda w: [w.pending_b.pk], CAF2_ONLY, post="L 404 404 404 404 404 404 404 404 R",
+          data=lambda w: {"decision": "refuse", "reason": "Motif"}),
+        c("unknown request", lambda w: [999999], NONE, post=NONE),
+    ],
+    "mesures:user": [
+        c("T1 user of Caf 1's partner", _conv("t1_user"), CAF1_ONLY, post="L 404 404 404 404 404 404 404 R 404",
+          data=lambda w: {"move": "suspend", "reason": "Usage anormal"}),
+        c("T1 user, reason left empty", _conv("t1_user"), None, post=CAF1_ONLY, data=lambda w: {"move": "suspend"}),
+        c("organisation B's staff", _conv("member_b"), CAF2_ONLY, post="L 404 404 404 404 404 404 404 404 R",
+          data=lambda w: {"move": "require_password", "reason": "Mot de passe divulgué"}),
+        c("a Caf agent", _conv("agent2"), NONE, post=NONE),
+    ],
+    "mesures:group": [
+        c("N1 of Convention 1", lambda w: [w.tree[0].pk], CAF1_ONLY, post="L 404 404 404 404 404 404 404 R 404",
+          data=lambda w: {"move": "suspend", "reason": "Enquête"}),
+        c("Convention B's group", _conv("group_b"), CAF2_ONLY, post=CAF2_ONLY),
+    ],
+    "mesures:convention": [
+        c("Convention 1", _conv("conv1"), CAF1_ONLY, post="L 404 404 404 404 404 404 404 R 404",
+          data=lambda w: {"move": "take_back", "reason": "Contrôle"}),
+        c("Convention B", _conv("conv_b"), CAF2_ONLY, post="L 404 404 404 404 404 404 404 404 R",
+          data=lambda w: {"move": "suspend", "reason": "Contrôle"}),
+    ],
+    "journal_caf:search": [c("search", lambda w: [], CAF_SIDE)],
+    "journal_caf:export": [c("CSV", lambda w: [], CAF_SIDE)],
+    "journal_caf:detail": [c("unknown entry", lambda w: [999999], NONE)],
+    "journal_caf:verification": [c("status; run: national administrator only", lambda w: [], CAF_SIDE,
+                                   post="L 404 404 404 404 404 404 404 403 403")],
+    "journal_caf:unusual": [c("today", lambda w: [], CAF_SIDE)],
+    # ---------------------------------------------------------------- « Statistiques d'usage », « Consulter documents »
+    "statistiques:index": [c("Caf-wide, or the partner's convention", lambda w: [],
+                             "L 404 404 404 R R R R 200 200")],
+    "statistiques:export": [
+        c("Caf-wide table", lambda w: ["periodes"], "L 404 404 404 404 404 404 404 200 200"),
+        c("unknown table", lambda w: ["inconnu"], NONE),
+    ],
+    "statistiques:convention": [
+        c("convention 1", _conv("conv1"), CONV1_READ),
+        c("convention 2", _conv("conv2"), CONV2_READ),
+        c("convention B", _conv("conv_b"), CONVB_READ),
+        c("unknown convention", lambda w: [999999], NONE),
+    ],
+    "statistiques:convention_export": [
+        c("convention 1", lambda w: [w.conv1.pk, "utilisateurs"], CONV1_READ),
+        c("convention B", lambda w: [w.conv_b.pk, "groupes"], CONVB_READ),
+        c("convention 1, unknown table", lambda w: [w.conv1.pk, "inconnu"], NONE),
+    ],
+    # ---------------------------------------------------------------- « Supervision habilitations », « Supervision modifier »
+    **{f"supervision:{page}": [c("chooser (one convention: straight to it)", lambda w: [],
+                                 "L 404 404 404 R R R R 200 200")] for page in ("habilitations", "changes")},
+    **{f"supervision:{page}_caf{suffix}": [c("whole Caf", lambda w: [], "L 404 404 404 404 404 404 404 200 200")]
+       for page in ("habilitations", "changes") for suffix in ("", "_csv")},
+    **{f"supervision:{page}_convention{suffix}": [
+        c("convention 1", _conv("conv1"), CONV1_READ),
+        c("convention 2", _conv("conv2"), CONV2_READ),
+        c("convention B", _conv("conv_b"), CONVB_READ),
+        c("unknown convention", lambda w: [999999], NONE),
+    ] for page in ("habilitations", "changes") for suffix in ("", "_csv")},
+    "documents:index": [c("conventions with documents", lambda w: [], "L 404 404 404 R R R R 200 200")],
+    "documents:convention": [
+        c("convention 1", _conv("conv1"), CONV1_READ),
+        c("convention 2", _conv("conv2"), CONV2_READ),
+        c("convention B", _conv("conv_b"), CONVB_READ),
+        c("unknown convention", lambda w: [999999], NONE),
+    ],
+    "documents:upload": [
+        c("convention 1, empty form", _conv("conv1"), GET_405, post="L 404 404 404 403 403 404 404 400 404"),
+        c("convention B, empty form", _conv("conv_b"), GET_405, post="L 404 404 404 404 404 404 403 404 400"),
+    ],
+    "documents:download": [
+        c("convention 1's document", lambda w: [w.document1.pk], CONV1_READ),
+        c("convention B's document", lambda w: [w.document_b.pk], CONVB_READ),
+        c("unknown document", lambda w: [999999], NONE),
     ],
 }
 

@@ -16,6 +16,8 @@ class Command(BaseCommand):
         self.stdout.write("Comptes de démonstration (mot de passe commun : %s)" % DEMO_PASSWORD)
         for username, who in logins:
             self.stdout.write(f"  {username}  {who}")
+        self.stdout.write("Les administrateurs, responsables et agents Caf saisissent ensuite un code de vérification :")
+        self.stdout.write("  .venv/bin/python manage.py demo_totp DEMO0001   (affiche le code du moment)")
         self.stdout.write("")
         self.stdout.write("Numéros allocataires à essayer (« Consulter Dossiers ») :")
         for caf_code, caf_name, number, what in demo_dossier_numbers():

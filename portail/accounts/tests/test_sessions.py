@@ -1,0 +1,117 @@
+"""Sessions end when they should: idle 15 minutes, 10 hours after the login, when the account is suspended
+or closed, when the password changes (every session of the user)."""
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from portail.accounts import sessions
+from portail.accounts.models import User
+from portail.core import clock
+from portail.testing.auth import sign_in
+
+HOME = reverse("home:index")
+LOGIN = reverse("accounts:login")
+KEEP_ALIVE = reverse("accounts:keep_alive")
+
+
+@pytest.fixture
+def travel(monkeypatch):
+    """`travel(minutes=…)` moves the portal's clock forward (cumulative)."""
+    real_now = clock.now
+    offset = {"delta": timedelta()}
+    monkeypatch.setattr(clock, "now", lambda: real_now() + offset["delta"])
+
+    def _travel(**kwargs):
+        offset["delta"] += timedelta(**kwargs)
+
+    return _travel
+
+
+def signed_in(user) -> Client:
+    client = sign_in(Client(), user)
+    assert client.get(HOME).status_code == 200
+    return client
+
+
+def ended(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(LOGIN)
+
+
+def test_activity_keeps_the_session_and_15_idle_minutes_end_it(partner_user, travel):
+    client = signed_in(partner_user)
+    for _ in range(5):  # an hour of work, a page every 14 minutes
+        travel(minutes=14)
+        assert client.get(HOME).status_code == 200
+    travel(minutes=15, seconds=1)
+    response = client.get(HOME + "?page=2")
+    assert ended(response) and response["Location"] == LOGIN + "?next=%2F%3Fpage%3D2"
+    page = client.get(response["Location"])
+    assert "Votre session a pris fin après 15 minutes sans activité" in page.content.decode()
+    assert ended(client.get(HOME))  # really gone, not only redirected once
+
+
+def test_rester_connecte_counts_as_activity(partner_user, travel, client):
+    browser = signed_in(partner_user)
+    travel(minutes=14)
+    assert browser.post(KEEP_ALIVE).status_code == 204
+    travel(minutes=14)
+    assert browser.get(HOME).status_code == 200
+    assert client.post(KEEP_ALIVE).status_code == 401  # nobody signed in
+    assert browser.get(KEEP_ALIVE).status_code == 405
+    travel(minutes=16)
+    assert browser.post(KEEP_ALIVE).status_code == 401  # too late: the session ended
+
+
+def test_ten_hours_after_the_login_the_session_ends_whatever_the_activity(partner_user, travel):
+    client = signed_in(partner_user)
+    for _ in range(42):  # 9 h 48 of steady work
+        travel(minutes=14)
+        assert client.get(HOME).status_code == 200
+    travel(minutes=14)
+    response = client.get(HOME)
+    assert ended(response)
+    assert "elle durait depuis plus de 10 heures" in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize("change", ["suspended", "closed", "closing_date_passed"])
+def test_every_session_ends_when_the_account_is_suspended_or_closed(partner_user, change):
+    office, laptop = signed_in(partner_user), signed_in(partner_user)
+    if change == "closing_date_passed":
+        User.objects.filter(pk=partner_user.pk).update(opening_date=clock.today() - timedelta(days=30),
+                                                       closing_date=clock.today() - timedelta(days=1))
+    else:
+        User.objects.filter(pk=partner_user.pk).update(
+            status=User.Status.SUSPENDED if change == "suspended" else User.Status.CLOSED)
+    for client in (office, laptop):
+        response = client.get(HOME)
+        assert ended(response)
+        assert "Votre compte n&#x27;est plus ouvert" in client.get(response["Location"]).content.decode()
+        assert ended(client.get(HOME))
+    User.objects.filter(pk=partner_user.pk).update(status=User.Status.OPEN, closing_date=None)
+    assert ended(office.get(HOME))  # reopened later: the old sessions stay ended
+
+
+def test_end_sessions_ends_them_at_once_even_for_an_account_still_open(partner_user):
+    office, laptop = signed_in(partner_user), signed_in(partner_user)
+    sessions.end_sessions(partner_user)
+    assert ended(office.get(HOME)) and ended(laptop.get(HOME))
+    assert signed_in(partner_user)  # a new sign-in works again
+
+
+def test_a_password_change_ends_every_session(partner_user):
+    office, laptop = signed_in(partner_user), signed_in(partner_user)
+    user = User.objects.get(pk=partner_user.pk)
+    user.set_password("Un-Nouveau-Mot-2026!")
+    user.save()
+    assert ended(office.get(HOME)) and ended(laptop.get(HOME))
+
+
+def test_the_timer_is_on_the_pages_of_signed_in_people_only(partner_user, client):
+    text = signed_in(partner_user).get(HOME).content.decode()
+    assert 'data-session-idle="900"' in text and 'data-session-warning="60"' in text
+    assert "core/js/session-timeout.js" in text and f'action="{KEEP_ALIVE}"' in text
+    assert "<script>" not in text  # CSP: no inline script
+    anonymous = client.get(LOGIN).content.decode()
+    assert "data-session-idle" not in anonymous and "session-timeout.js" not in anonymous

@@ -1,0 +1,38 @@
+"""Send the pending mails that are due, now; or (--schedule) start the worker's periodic sweep."""
+from django.core.management.base import BaseCommand
+
+from portail.outbox.delivery import mail_deliver_due
+from portail.outbox.models import Mail
+from portail.outbox.tasks import sweep_outbox
+
+
+def _sweep_waiting() -> bool:
+    """A sweep already queued in the database backend (so --schedule twice starts one chain only)."""
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # another backend: nothing to look at
+        return False
+    return DBTaskResult.objects.filter(status="READY", task_path=sweep_outbox.module_path).exists()
+
+
+class Command(BaseCommand):
+    help = "Envoie les mails en attente dont l'heure est venue (ou, avec --schedule, lance le balayage périodique du worker)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--schedule", action="store_true",
+                            help="met en file le balayage périodique (repris par manage.py db_worker)")
+
+    def handle(self, *args, schedule=False, **options):
+        if schedule:
+            if _sweep_waiting():
+                self.stdout.write("Balayage des mails déjà programmé.")
+            else:
+                sweep_outbox.enqueue(True)
+                self.stdout.write("Balayage des mails programmé.")
+            return
+        figures = mail_deliver_due()
+        pending = Mail.objects.filter(status=Mail.Status.PENDING).count()
+        self.stdout.write(
+            f"Mails envoyés : {figures['sent']} ; à réessayer plus tard : {figures['retry']} ; "
+            f"abandonnés : {figures['failed']} ; encore en attente : {pending}."
+        )

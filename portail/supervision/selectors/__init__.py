@@ -1,0 +1,1 @@
+"""Reads of the supervision pages (one module per page family); writes live in services."""

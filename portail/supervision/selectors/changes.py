@@ -1,0 +1,120 @@
+"""« Supervision modifier »: pending and refused roles, and the history of habilitation changes.
+
+The history is read from the journal on its indexed columns only: the scope's convention(s) with
+`created_at` in a bounded period (index convention_id, created_at), or, Caf-wide, the change actions
+in the period (index action, created_at). Pages are read by offset with one row more than shown, so
+no page counts a journal of millions of entries.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from portail.access import SupervisionScope
+from portail.accounts.models import User
+from portail.conventions.models import Convention
+from portail.habilitations.models import Group, GroupRole
+from portail.journal.models import Action, JournalEntry
+
+from .habilitations import REFUSED
+
+# Every change of habilitations, whatever engineer's action added it later: groups, roles, memberships,
+# people, responsables (the actions are named by their family).
+CHANGE_PREFIXES = ("group_", "role_", "membership_", "user_", "responsable_", "administrator_", "account_",
+                   "email_change_", "password_change_", "management_")
+CHANGE_ACTIONS = [a for a in Action if a.value.startswith(CHANGE_PREFIXES)]
+DEFAULT_PERIOD = timedelta(days=90)
+MAX_PERIOD = timedelta(days=366)
+
+
+def pending_roles(scope: SupervisionScope) -> QuerySet[GroupRole]:
+    return (GroupRole.objects.filter(group__in=scope.groups(), state=GroupRole.State.PENDING)
+            .select_related("group", "group__convention", "role", "role__service", "granted_by")
+            .order_by("-granted_at", "-pk"))
+
+
+def refused_roles(scope: SupervisionScope) -> QuerySet[GroupRole]:
+    """Roles the Caf refused, with its reason (none before the Caf can refuse)."""
+    if REFUSED is None:
+        return GroupRole.objects.none()
+    decided = ("decided_by",) if hasattr(GroupRole, "decided_by") else ()
+    order = ("-decided_at", "-pk") if hasattr(GroupRole, "decided_at") else ("-pk",)
+    return (GroupRole.objects.filter(group__in=scope.groups(), state=REFUSED)
+            .select_related("group", "group__convention", "role", "role__service", "granted_by", *decided)
+            .order_by(*order))
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    return (timezone.make_aware(datetime.combine(start, time.min), tz),
+            timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz))
+
+
+def history(scope: SupervisionScope, *, start: date, end: date, action: str = "", person: str = "",
+            group: str = "") -> QuerySet[JournalEntry]:
+    """Journal entries of the scope's habilitation changes in [start, end], newest first."""
+    low, high = _bounds(start, end)
+    actions = [action] if action in {a.value for a in CHANGE_ACTIONS} else [a.value for a in CHANGE_ACTIONS]
+    queryset = JournalEntry.objects.filter(scope.journal_filter(), created_at__gte=low, created_at__lt=high,
+                                           action__in=actions)
+    if person:
+        # The author (his identifier is on the entry) or the person concerned, among the people of the scope.
+        concerned = scope.users().filter(username__iexact=person.strip()).values("pk")
+        queryset = queryset.filter(Q(actor_identifier__iexact=person.strip()) | Q(target_user_id__in=concerned))
+    if group:
+        groups = scope.groups().filter(code__iexact=group.strip()).values("pk")
+        queryset = queryset.filter(group_id__in=groups)
+    return queryset.order_by("-created_at", "-id")
+
+
+@dataclass
+class Window:
+    """One page of a list that is never counted: its rows and whether a next page exists."""
+
+    number: int
+    rows: list
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def window(queryset, page: str | None, per_page: int = 50) -> Window:
+    try:
+        number = max(1, min(int(page or 1), 10_000))
+    except ValueError:
+        number = 1
+    start = (number - 1) * per_page
+    rows = list(queryset[start:start + per_page + 1])
+    return Window(number=number, rows=rows[:per_page], has_next=len(rows) > per_page)
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    entry: JournalEntry
+    target: User | None
+    group: Group | None
+    convention: Convention | None
+
+    @property
+    def what(self) -> str:
+        """The entry's details as « champ : valeur » text (never marked safe)."""
+        details = self.entry.details or {}
+        parts = []
+        for key, value in details.items():
+            if isinstance(value, (dict, list)):
+                continue
+            parts.append(f"{key} : {'' if value is None else value}")
+        return " ; ".join(parts)
+
+
+def change_rows(entries) -> list[ChangeRow]:
+    """The page's entries with the people, groups and conventions they name: three queries whatever the number of rows."""
+    entries = list(entries)
+    people = User.objects.in_bulk({e.target_user_id for e in entries if e.target_user_id})
+    groups = Group.objects.in_bulk({e.group_id for e in entries if e.group_id})
+    conventions = Convention.objects.in_bulk({e.convention_id for e in entries if e.convention_id})
+    return [ChangeRow(entry=e, target=people.get(e.target_user_id), group=groups.get(e.group_id),
+                      convention=conventions.get(e.convention_id)) for e in entries]

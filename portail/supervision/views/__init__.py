@@ -1,0 +1,1 @@
+"""Views of the supervision app, one module per screen family."""
