@@ -475,11 +475,13 @@ def attestation_printed_for_posting(*, actor: Ref, request, reference: str, ip: 
 # ---------------------------------------------------------------- allocataire files loaded (dossiers_load)
 
 
-def dossiers_loaded(*, source: str, extract: str, counts: dict, refused: str = "", actor: Ref = None) -> JournalEntry:
+def dossiers_loaded(*, source: str, extract: str, counts: dict, refused: str = "", produced: dict | None = None,
+                    actor: Ref = None) -> JournalEntry:
     """One load of an extract (`manage.py dossiers_load`, the demo, the generator): the file it came from,
-    its kind (complete, incremental), its counts (created, replaced, unchanged, closed, refused…), and
+    its kind (complete, incremental), its header's `produced_at` and `producer` when given (`produced`), its
+    counts (created, replaced, unchanged, closed, refused…), and
     `refused` when the whole extract was refused (its header). `actor` None: the technical operator."""
-    details = {"source": source[:300], "extract": extract, "counts": counts}
+    details = {"source": source[:300], "extract": extract, "counts": counts, **(produced or {})}
     if refused:
         details["refused"] = refused[:300]
     return _append(action=Action.DOSSIERS_LOADED, actor=actor, details=details)

@@ -92,7 +92,8 @@ def load_lines(lines: Iterable[str], *, batch_size: int = 1000, source: str = ""
             events.dossiers_loaded(source=source, extract=report.extract, counts=report.counts(), refused=str(exc))
         raise
     if journal:
-        events.dossiers_loaded(source=source, extract=report.extract, counts=report.counts())
+        produced = {k: v for k, v in (("produced_at", header.produced_at), ("producer", header.producer)) if v}
+        events.dossiers_loaded(source=source, extract=report.extract, counts=report.counts(), produced=produced)
     return report
 
 

@@ -7,8 +7,6 @@ models, so a database column and its format field cannot disagree; the French te
 field means and in which unit.
 """
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 
 from django.db import models
 
@@ -195,15 +193,6 @@ TABLES = (
 TABLE_BY_KEY = {t.key: t for t in TABLES}
 # Fields of the file that are not columns of Dossier (or not given by the Caf).
 NOT_IN_FORMAT = {"id", "caf", "number", "content_hash"}
-
-
-def json_value(value):
-    """A model value as the format writes it (dates ISO, months AAAA-MM, decimals as exact strings)."""
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 # ---------------------------------------------------------------- JSON Schema (draft 2020-12)

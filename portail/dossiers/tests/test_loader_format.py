@@ -9,7 +9,6 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from portail.conventions.models import Caf
 from portail.dossiers.generation import Pools, built_files, generate_dossiers
 from portail.dossiers.loading import json_schema
 from portail.dossiers.loading.schema import DOSSIER_FIELDS, NOT_IN_FORMAT, TABLES

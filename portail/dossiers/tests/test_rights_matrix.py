@@ -16,7 +16,7 @@ T18_TABS = ["synthese", "resume", "famille", "logement"]
 
 def shown_tabs(html: str, dossier) -> list[str]:
     prefix = f"/dossiers/{dossier.caf.code}/{dossier.number}/"
-    return [t for t in TAB_ORDER if f'href="{prefix}{t}/"' in html]
+    return [t for t in TAB_ORDER if f'href="{prefix}{t}/#contenu-onglet"' in html]
 
 
 @pytest.mark.parametrize("tab", TAB_ORDER)
