@@ -18,9 +18,9 @@ The package sits above the domain models and below views and services:
 - `rights`: effective roles (R3, R5) and consultation rights (R8);
 - `dialogue`, `attestations`: the Caf-side and partner-side pages around a dossier.
 """
-from .caf import (access_caf_convention, access_organisation, caf_conventions, caf_filter, is_caf_side,
-                  may_edit_role_catalogue, may_read_role_catalogue, organisations_visible_to, require_caf,
-                  supervised_caf_ids, supervised_cafs, supervises_caf)
+from .caf import (access_caf_convention, access_caf_settings, access_organisation, caf_conventions, caf_filter,
+                  is_caf_side, may_edit_caf_settings, may_edit_role_catalogue, may_read_role_catalogue,
+                  organisations_visible_to, require_caf, supervised_caf_ids, supervised_cafs, supervises_caf)
 from .attestations import (access_attestation_request, attestation_requests_made_by,
                            attestation_requests_visible_to, may_print_attestation_for_posting,
                            may_send_attestations)

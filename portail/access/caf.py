@@ -94,3 +94,20 @@ def may_read_role_catalogue(user) -> bool:
 def may_edit_role_catalogue(user) -> bool:
     """The catalogue is national data: national administrators change it, Caf agents read it."""
     return is_caf_side(user) and bool(user.is_national_admin)
+
+
+# ---------------------------------------------------------------- the Caf's own settings (address, signatory, 2FA)
+
+
+def may_edit_caf_settings(user) -> bool:
+    """« Paramètres de la Caf »: an agent changes his own Caf's, a national administrator any Caf's."""
+    return is_caf_side(user)
+
+
+def access_caf_settings(user, caf_id) -> Caf:
+    """The Caf whose settings he may change, or 404 (another Caf's settings do not exist for him)."""
+    require_caf(user, caf_id)
+    caf = Caf.objects.filter(pk=caf_id).first()
+    if caf is None:
+        raise Http404
+    return caf

@@ -1,11 +1,12 @@
 """Caf back office forms: organisations, conventions, their status, administrators, role catalogue."""
 import django_filters
 from django import forms
+from django.db.models import Q
 
 from portail.core.clock import today
 from portail.core.forms import DateInput, PortalForm, date_field
 
-from .models import Convention, Organisation, Service, Tab
+from .models import Caf, Convention, Organisation, Service, Tab
 
 
 class OrganisationForm(PortalForm):
@@ -166,3 +167,45 @@ class OrganisationFilter(django_filters.FilterSet):
     class Meta:
         model = Organisation
         fields: list[str] = []
+
+
+class CafSettingsForm(PortalForm):
+    """« Paramètres de la Caf »: what its attestations print, and the second factor asked of every user."""
+
+    address_line1 = forms.CharField(label="Adresse", max_length=120,
+                                    help_text="Numéro et voie, imprimés sous le nom de la Caf sur les attestations")
+    address_line2 = forms.CharField(label="Complément d'adresse", max_length=120, required=False,
+                                    help_text="Boîte postale, CS, bâtiment…")
+    postcode = forms.CharField(label="Code postal", max_length=6, help_text="5 chiffres")
+    city = forms.CharField(label="Commune", max_length=100,
+                           help_text="Imprimée aussi dans « Fait à … » au bas des attestations")
+    signatory_name = forms.CharField(label="Nom du signataire", max_length=120,
+                                     help_text="Prénom et nom, par exemple : Catherine Morel")
+    signatory_title = forms.CharField(label="Qualité du signataire", max_length=160,
+                                      help_text="Par exemple : Directrice de la Caf, ou : Pour le directeur et par "
+                                                "délégation, le responsable des prestations")
+    requires_second_factor = forms.BooleanField(
+        label="Exiger la double authentification de tous les utilisateurs des conventions de cette Caf",
+        required=False,
+        help_text="Les administrateurs des conventions, les responsables des habilitations et les agents de la Caf "
+                  "saisissent toujours un code à usage unique après leur mot de passe. Cochée, cette case l'exige "
+                  "aussi de chaque utilisateur membre d'un groupe d'une convention de cette Caf, dès sa prochaine "
+                  "connexion.",
+    )
+
+    @classmethod
+    def initial_for(cls, caf) -> dict:
+        return {name: getattr(caf, name) for name in cls.base_fields}
+
+
+class CafFilter(django_filters.FilterSet):
+    """The national administrator's choice of a Caf (« Paramètres de la Caf »): by name or code."""
+
+    name = django_filters.CharFilter(label="Nom ou code de la Caf", method="by_name_or_code")
+
+    class Meta:
+        model = Caf
+        fields: list[str] = []
+
+    def by_name_or_code(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(code=value.strip()))

@@ -324,3 +324,48 @@ def role_save(*, actor: User, service: Service, code: str, label: str, tabs: lis
     except IntegrityError:
         raise BusinessError(f"Le service {service.label} a déjà un rôle {values['code']}.", field="code")
     return role
+
+
+# ---------------------------------------------------------------- « Paramètres de la Caf »
+
+CAF_SETTINGS_FIELDS = ("address_line1", "address_line2", "postcode", "city", "signatory_name", "signatory_title",
+                       "requires_second_factor")
+
+
+def _caf_settings_values(address_line1: str, address_line2: str, postcode: str, city: str, signatory_name: str,
+                         signatory_title: str, requires_second_factor: bool) -> dict:
+    # What the attestations print: the first address line, the postcode and city, the signatory (name and title).
+    values = {
+        "address_line1": clean_text(address_line1, field="address_line1", max_length=120),
+        "address_line2": clean_text(address_line2, field="address_line2", max_length=120, required=False),
+        "postcode": clean_text((postcode or "").replace(" ", ""), field="postcode", max_length=5),
+        "city": clean_text(city, field="city", max_length=100),
+        "signatory_name": clean_text(signatory_name, field="signatory_name", max_length=120),
+        "signatory_title": clean_text(signatory_title, field="signatory_title", max_length=160),
+        "requires_second_factor": bool(requires_second_factor),
+    }
+    if len(values["postcode"]) != 5 or not values["postcode"].isdigit():
+        raise BusinessError("Le code postal compte 5 chiffres.", field="postcode")
+    return values
+
+
+def caf_settings_update(*, actor: User, caf: Caf, address_line1: str, address_line2: str = "", postcode: str,
+                        city: str, signatory_name: str, signatory_title: str, requires_second_factor: bool,
+                        ip: str | None = None) -> Caf:
+    """The Caf's address and signatory (printed on its attestations) and whether every user of its conventions
+    signs in with a second factor. Journaled with each field's value before and after; nothing when unchanged."""
+    values = _caf_settings_values(address_line1, address_line2, postcode, city, signatory_name, signatory_title,
+                                  requires_second_factor)
+    with transaction.atomic():
+        _require_caf_side(actor)
+        caf = Caf.objects.select_for_update().get(pk=caf.pk)
+        if not supervises_caf(actor, caf.pk):
+            raise PermissionDenied
+        changes = {key: [getattr(caf, key), value] for key, value in values.items() if getattr(caf, key) != value}
+        if not changes:
+            return caf
+        for key in changes:
+            setattr(caf, key, values[key])
+        caf.save(update_fields=list(changes))
+        events.caf_settings_updated(actor=actor, caf=caf, changes=changes, ip=ip)
+    return caf

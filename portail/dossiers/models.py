@@ -69,6 +69,17 @@ class Dossier(models.Model):
     last_change_on = models.DateField("dernière mise à jour", null=True, blank=True)
     # SHA-256 of the file as last loaded (portail/dossiers/loading): the same file again is skipped.
     content_hash = models.CharField("empreinte du dernier chargement", max_length=64, blank=True, editable=False)
+    # What a social worker looks for first (issue « Cdap »): paiements, RSA, résumé tabs.
+    next_payment_on = models.DateField("date du prochain paiement", null=True, blank=True)
+    next_payment_amount = models.DecimalField("montant du prochain paiement", max_digits=9, decimal_places=2,
+                                              null=True, blank=True)
+    declaration_quarter = models.DateField("trimestre à déclarer (RSA, prime d'activité)", null=True, blank=True)
+    declaration_received_on = models.DateField("déclaration trimestrielle reçue le", null=True, blank=True)
+    control_since = models.DateField("contrôle en cours depuis le", null=True, blank=True)
+    missing_documents = models.CharField("pièces justificatives manquantes", max_length=200, blank=True)
+    missing_documents_since = models.DateField("pièces demandées le", null=True, blank=True)
+    pending_request = models.CharField("demande en cours d'instruction", max_length=200, blank=True)
+    pending_request_since = models.DateField("demande reçue le", null=True, blank=True)
 
     class Meta:
         verbose_name = "dossier allocataire"
@@ -95,6 +106,18 @@ class FamilyMember(models.Model):
         CHILD = "enfant", "Enfant"
         OTHER = "autre", "Autre personne à charge"
 
+    class Activity(models.TextChoices):
+        EMPLOYED = "salarie", "Salarié(e)"
+        SELF_EMPLOYED = "independant", "Travailleur indépendant"
+        JOBSEEKER = "demandeur", "Demandeur d'emploi"
+        RETIRED = "retraite", "Retraité(e)"
+        SICK_LEAVE = "arret", "En arrêt maladie"
+        INACTIVE = "sans", "Sans activité professionnelle"
+
+    class Protection(models.TextChoices):
+        GUARDIANSHIP = "tutelle", "Tutelle"
+        CURATORSHIP = "curatelle", "Curatelle"
+
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="members", db_index=False)
     position = models.PositiveSmallIntegerField("rang", default=0)
     relationship = models.CharField("lien", max_length=12, choices=Relationship.choices)
@@ -103,6 +126,12 @@ class FamilyMember(models.Model):
     sex = models.CharField("sexe", max_length=1, choices=[("F", "Féminin"), ("M", "Masculin")])
     birth_date = models.DateField("date de naissance")
     dependent = models.BooleanField("à charge", default=False)
+    activity = models.CharField("situation professionnelle", max_length=12, choices=Activity.choices, blank=True)
+    france_travail_since = models.DateField("inscrit(e) à France Travail depuis le", null=True, blank=True)
+    disabled = models.BooleanField("en situation de handicap", default=False)
+    shared_custody = models.BooleanField("résidence alternée", default=False)
+    protection = models.CharField("mesure de protection", max_length=10, choices=Protection.choices, blank=True)
+    expected_birth_on = models.DateField("grossesse : naissance prévue le", null=True, blank=True)
 
     class Meta:
         ordering = ["dossier_id", "position"]
@@ -144,6 +173,8 @@ class Payment(models.Model):
     deduction = models.DecimalField("retenue sur créance", max_digits=8, decimal_places=2, default=0)
     payee = models.CharField("versé à", max_length=12, choices=Payee.choices, default=Payee.ALLOCATAIRE)
     paid_on = models.DateField("date de paiement")
+    # A rappel: a month due earlier, paid later (retroactive opening), with a later month's payment.
+    arrear = models.BooleanField("rappel", default=False)
 
     class Meta:
         ordering = ["dossier_id", "-month", "benefit"]
@@ -195,6 +226,8 @@ class RsaInfo(models.Model):
     contract_end_on = models.DateField("fin du contrat d'engagement", null=True, blank=True)
     last_declaration_on = models.DateField("dernière déclaration trimestrielle", null=True, blank=True)
     next_declaration_on = models.DateField("prochaine déclaration trimestrielle", null=True, blank=True)
+    sanction = models.CharField("sanction en cours", max_length=200, blank=True)
+    sanction_since = models.DateField("sanction depuis le", null=True, blank=True)
 
 
 class Letter(models.Model):
@@ -232,6 +265,12 @@ class Housing(models.Model):
     landlord = models.CharField("bailleur", max_length=200, blank=True)
     third_party_payment = models.BooleanField("tiers payant (aide versée au bailleur)", default=False)
     moved_in_on = models.DateField("date d'entrée dans le logement")
+    rent_retained = models.DecimalField("loyer retenu pour l'aide", max_digits=8, decimal_places=2, default=0)
+    unpaid_rent_since = models.DateField("impayé de loyer depuis le", null=True, blank=True)
+    unpaid_rent_amount = models.DecimalField("montant de l'impayé", max_digits=8, decimal_places=2, default=0)
+    repayment_plan_monthly = models.DecimalField("plan d'apurement : mensualité", max_digits=8, decimal_places=2,
+                                                 default=0)
+    non_decent_since = models.DateField("logement non décent constaté le", null=True, blank=True)
 
 
 class Debt(models.Model):

@@ -6,24 +6,42 @@ from portail.core.clock import today
 from portail.core.forms import PortalForm, date_field
 
 from .models import Group
-from .widgets import ScalableSelect
+from .widgets import SearchableChoiceField
 
 
-class PersonChoiceField(forms.ModelChoiceField):
-    widget = ScalableSelect  # a large partner's whole staff
+class SearchingForm(PortalForm):
+    """A form whose long choice lists become searches: `search` is the request's GET (the « Rechercher » step)."""
+
+    def __init__(self, *args, search=None, **kwargs):
+        self.search = search or {}
+        super().__init__(*args, **kwargs)
+
+    @property
+    def has_search(self) -> bool:
+        return any(isinstance(f, SearchableChoiceField) and f.searchable for f in self.fields.values())
+
+
+class PersonChoiceField(SearchableChoiceField):
+    # a large partner's whole staff
+    search_lookups = ("username", "last_name", "first_name")
+    search_label = "Rechercher une personne"
+    search_hint = "Identifiant, nom ou prénom, puis « Rechercher »."
 
     def label_from_instance(self, obj: User) -> str:
         return f"{obj.last_name} {obj.first_name} ({obj.username})"
 
 
-class GroupChoiceField(forms.ModelChoiceField):
-    widget = ScalableSelect  # every group of a large convention
+class GroupChoiceField(SearchableChoiceField):
+    # every group of a large convention
+    search_lookups = ("code", "label")
+    search_label = "Rechercher un groupe"
+    search_hint = "Code ou libellé du groupe, puis « Rechercher »."
 
     def label_from_instance(self, obj: Group) -> str:
         return f"{obj.code} — {obj.label} (niveau {obj.level})"
 
 
-class GroupForm(PortalForm):
+class GroupForm(SearchingForm):
     """« Créer un groupe d'utilisateurs » and its edition.
 
     Carries no rule: choices come scoped by the view, and what the actor may change comes from his
@@ -56,6 +74,8 @@ class GroupForm(PortalForm):
                 del self.fields[name]
         if not can_name_responsable:
             del self.fields["responsable"]
+        else:
+            self.fields["responsable"].blank_choice = "Aucun responsable"
         if dates_locked:
             for name in ("opening_date", "closing_date"):
                 self.fields[name].disabled = True
@@ -135,7 +155,7 @@ class AssignRoleForm(PortalForm):
         self.fields["role"].queryset = roles
 
 
-class MembershipAddForm(PortalForm):
+class MembershipAddForm(SearchingForm):
     group = GroupChoiceField(label="Groupe", queryset=Group.objects.none(), empty_label="Choisir le groupe",
                              error_messages={"invalid_choice": "Choisissez un groupe de la liste."})
 

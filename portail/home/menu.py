@@ -40,6 +40,7 @@ ENTRIES: list[MenuEntry] = [
     MenuEntry("Attestations à envoyer", "dossiers:caf_attestations", lambda v: access.may_send_attestations(v.user)),
     MenuEntry("Organisations et conventions", "cafadmin:conventions", lambda v: access.is_caf_side(v.user)),
     MenuEntry("Catalogue des rôles", "cafadmin:roles", lambda v: access.may_read_role_catalogue(v.user)),
+    MenuEntry("Paramètres de la Caf", "cafadmin:settings", lambda v: access.may_edit_caf_settings(v.user)),
     MenuEntry("Supervision habilitations", "supervision:habilitations", lambda v: v.supervises),
     MenuEntry("Supervision modifier", "supervision:changes", lambda v: v.supervises),
     MenuEntry("Consulter documents", "documents:index", lambda v: access.may_consult_documents(v.user)),

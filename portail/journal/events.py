@@ -503,3 +503,13 @@ def attestation_verified(*, reference: str, issued_on, valid: bool, attestation=
     details["attestation"] = attestation.pk
     return _append(action=Action.ATTESTATION_VERIFIED, ip=ip, caf=attestation.dossier.caf_id,
                    dossier_number=attestation.dossier.number, details=details)
+
+
+# ---------------------------------------------------------------- « Paramètres de la Caf »
+
+
+def caf_settings_updated(*, actor: Ref, caf, changes: dict[str, list], ip: str | None = None) -> JournalEntry:
+    """The Caf's address, signatory or second-factor rule changed: `changes` maps each field changed to
+    [before, after], so the journal alone tells what the attestations said and who had to use a second factor."""
+    return _append(action=Action.CAF_SETTINGS_UPDATED, actor=actor, ip=ip, caf=caf.pk,
+                   details={"caf": caf.code, "changes": changes})

@@ -95,6 +95,8 @@ class Action(models.TextChoices):
     ACCOUNT_DORMANT_SUSPENDED = "account_dormant_suspended", "Compte suspendu après 6 mois sans connexion"
     # Allocataire files fed by the Caf's extracts (manage.py dossiers_load)
     DOSSIERS_LOADED = "dossiers_loaded", "Chargement d'un extrait de dossiers allocataires"
+    # « Paramètres de la Caf » (address and signatory of its attestations, second factor for all)
+    CAF_SETTINGS_UPDATED = "caf_settings_updated", "Paramètres de la Caf modifiés"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -1,7 +1,7 @@
 """Caf back office: partner organisations, conventions, administrators, role catalogue."""
 from django.urls import path
 
-from .views import caf_administrators, caf_conventions, caf_organisations, caf_roles
+from .views import caf_administrators, caf_conventions, caf_organisations, caf_roles, caf_settings
 
 app_name = "cafadmin"
 urlpatterns = [
@@ -30,4 +30,6 @@ urlpatterns = [
     path("roles/", caf_roles.role_list, name="roles"),
     path("roles/nouveau/", caf_roles.role_create, name="role_create"),
     path("roles/<int:role_id>/modifier/", caf_roles.role_update, name="role_update"),
+    path("parametres/", caf_settings.settings_home, name="settings"),
+    path("parametres/<int:caf_id>/", caf_settings.settings_of_caf, name="caf_settings"),
 ]

@@ -13,6 +13,7 @@ from .benefits import (
     HOUSING, QF_BENEFITS, declared_quarter, draw_declarations, event_starts, month_amounts, n2_income, request_starts,
 )
 from .calendar import add_months, age, month_end, month_of
+from .cdap import add_cdap_fields
 from .debts import apply_debts, debt_row, draw_debts, notice_subject
 from .household import annual_income, draw_household
 from .housing import draw_home
@@ -146,8 +147,11 @@ def build_dossier(*, caf, number: str, r: random.Random, pools, ref: date) -> Bu
     last = window[-1]
     children = len(fx.children_ages(last, household.births))
     family = sum((gross.get((b, last), ZERO) for b in QF_BENEFITS), ZERO)
+    # A child for whom the AEEH is paid that month counts ½ part more (he is the one marked disabled).
+    disabled = 1 if gross.get((Benefit.AEEH, last), ZERO) > 0 else 0
     dossier.family_quotient = fx.family_quotient(
-        annual_income=n2_income(household, last.year - 2), family_benefits=family, children=children)
+        annual_income=n2_income(household, last.year - 2), family_benefits=family, children=children,
+        disabled_children=disabled)
     dossier.family_quotient_month = last
     dossier.family_quotient_income_year = last.year - 2
     if any(v["status"] == Right.Status.OPEN for v in rights):
@@ -165,4 +169,5 @@ def build_dossier(*, caf, number: str, r: random.Random, pools, ref: date) -> Bu
     dossier.email = f"{slug}@example.fr" if r.random() < 0.8 else ""
     dossier.phone = f"0{r.choice((6, 7))} {r.randint(10, 99)} {r.randint(10, 99)} {r.randint(10, 99)} {r.randint(10, 99)}"
     dossier.last_change_on = ref - timedelta(days=r.randint(3, 200))
+    add_cdap_fields(out, household=household, home=home, ref=ref, seed=r.getrandbits(64))
     return out

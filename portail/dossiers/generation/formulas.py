@@ -155,9 +155,14 @@ def ppa_ceiling(scale: Scale, forfait: Decimal, workers: int) -> Decimal:
     return money(forfait * Decimal("0.61") + scale.ppa_bonus_max * workers)
 
 
+def housing_rent_ceiling(*, couple: bool, children: int) -> Decimal:
+    """The rent taken into account (loyer retenu) is the rent within this ceiling."""
+    return Decimal(300 if not couple else 365) + 62 * children
+
+
 def housing_aid(*, rent: Decimal, couple: bool, children: int, monthly_income: Decimal) -> Decimal:
     """Simplified housing aid (not the legal formula): rent within a ceiling, minus a participation."""
-    ceiling = Decimal(300 if not couple else 365) + 62 * children
+    ceiling = housing_rent_ceiling(couple=couple, children=children)
     base = min(rent, ceiling) + 55 + 12 * children
     allowance = Decimal(600 + 180 * children + (250 if couple else 0))
     participation = 36 + Decimal("0.3") * max(ZERO, monthly_income - allowance)

@@ -15,7 +15,7 @@ from ..models import Debt, Dossier, FamilyMember, Housing, Letter, Payment, Reso
 FORMAT = "portail-dossiers/1"
 EXTRACTS = ("complete", "incremental")
 ACTIONS = ("upsert", "close")
-MONTH_FIELDS = {(Dossier, "family_quotient_month"), (Payment, "month")}
+MONTH_FIELDS = {(Dossier, "family_quotient_month"), (Dossier, "declaration_quarter"), (Payment, "month")}
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,9 @@ class Field:
 
     @property
     def choices(self) -> list[str]:
-        return [value for value, _ in self.column.choices or ()]
+        f = self.column
+        # A blank-able code (e.g. no protection measure) also accepts "".
+        return [*([""] if f.blank and f.choices else []), *(value for value, _ in f.choices or ())]
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,17 @@ DOSSIER_FIELDS = _fields(
     ("email", "Adresse mail de l'allocataire (vide si inconnue)."),
     ("phone", "Téléphone de l'allocataire (vide si inconnu)."),
     ("last_change_on", "Date de la dernière mise à jour du dossier dans le système de la Caf."),
+    ("next_payment_on", "Date du prochain paiement prévu (null si aucun droit ouvert)."),
+    ("next_payment_amount", "Montant net du prochain paiement prévu, toutes prestations.", EUR),
+    ("declaration_quarter", "Trimestre de ressources à déclarer pour le RSA ou la prime d'activité (null sans "
+     "ces droits).", "mois AAAA-MM"),
+    ("declaration_received_on", "Date de réception de la déclaration trimestrielle de ce trimestre (null : "
+     "manquante)."),
+    ("control_since", "Date d'ouverture d'un contrôle en cours (null : aucun contrôle)."),
+    ("missing_documents", "Pièces justificatives demandées et non reçues (vide : aucune)."),
+    ("missing_documents_since", "Date de la demande de pièces."),
+    ("pending_request", "Demande de l'allocataire en cours d'instruction (vide : aucune)."),
+    ("pending_request_since", "Date de réception de la demande en cours."),
 )
 
 TABLES = (
@@ -109,6 +122,12 @@ TABLES = (
               ("sex", "Sexe : F ou M."),
               ("birth_date", "Date de naissance."),
               ("dependent", "Personne à charge au sens des prestations familiales."),
+              ("activity", "Situation professionnelle d'un adulte (vide pour un enfant)."),
+              ("france_travail_since", "Date d'inscription à France Travail (null : non inscrit)."),
+              ("disabled", "Personne en situation de handicap (enfant ouvrant droit à l'AEEH, adulte à l'AAH)."),
+              ("shared_custody", "Enfant en résidence alternée."),
+              ("protection", "Mesure de protection juridique de la personne (vide : aucune)."),
+              ("expected_birth_on", "Grossesse déclarée : date prévue de la naissance."),
           )),
     Table("rights", Right, True, "Droits : une ligne par prestation et période d'ouverture.", _fields(
         Right,
@@ -131,6 +150,7 @@ TABLES = (
               ("amount", "Montant net versé (brut − CRDS − retenue quand le brut est donné).", EUR),
               ("payee", "Bénéficiaire du versement."),
               ("paid_on", "Date du paiement."),
+              ("arrear", "Rappel : mois dû plus tôt et payé plus tard, avec le paiement d'un mois suivant."),
           )),
     Table("resources", Resource, True, "Ressources : revenus annuels N-2 de chaque adulte et déclarations "
           "trimestrielles (RSA, prime d'activité).", _fields(
@@ -155,6 +175,8 @@ TABLES = (
               ("contract_end_on", "Fin du contrat d'engagement réciproque ou du projet personnalisé."),
               ("last_declaration_on", "Premier jour du trimestre de la dernière déclaration trimestrielle."),
               ("next_declaration_on", "Premier jour du trimestre de la prochaine déclaration."),
+              ("sanction", "Sanction en cours (réduction ou suspension du RSA), vide sinon."),
+              ("sanction_since", "Date d'effet de la sanction."),
           )),
     Table("housing", Housing, False, "Informations logement (objet, ou null si inconnues).", _fields(
         Housing,
@@ -169,6 +191,11 @@ TABLES = (
         ("landlord", "Nom du bailleur ou de l'organisme prêteur."),
         ("third_party_payment", "L'aide au logement est versée au bailleur (tiers payant)."),
         ("moved_in_on", "Date d'entrée dans le logement."),
+        ("rent_retained", "Loyer retenu pour le calcul de l'aide au logement (plafonné ; 0.00 sans aide).", EUR_MONTH),
+        ("unpaid_rent_since", "Impayé de loyer signalé : date du premier terme impayé (null : aucun)."),
+        ("unpaid_rent_amount", "Montant de l'impayé de loyer.", EUR),
+        ("repayment_plan_monthly", "Plan d'apurement de l'impayé : mensualité (0.00 : pas de plan).", EUR_MONTH),
+        ("non_decent_since", "Logement constaté non décent : date du constat (null : aucun)."),
     )),
     Table("debts", Debt, True, "Créances (indus) : montant notifié, reste dû et mode de remboursement.", _fields(
         Debt,

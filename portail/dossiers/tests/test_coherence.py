@@ -239,8 +239,10 @@ def test_family_quotient_recomputes_from_ressources_tab(files):
         assert d.family_quotient_income_year == month.year - 2
         family = sum((f.gross(b, month) for b in (Benefit.AF, Benefit.CF, Benefit.ASF, Benefit.PAJE, Benefit.AEEH)), ZERO)
         children = len(fx.children_ages(month, f.births))
+        disabled = 1 if f.gross(Benefit.AEEH, month) > 0 else 0  # the AEEH child: ½ part more
         assert d.family_quotient == fx.family_quotient(
-            annual_income=f.n2(d.family_quotient_income_year), family_benefits=family, children=children)
+            annual_income=f.n2(d.family_quotient_income_year), family_benefits=family, children=children,
+            disabled_children=disabled)
 
 
 def test_housing_aid_only_after_moving_in_and_of_the_right_kind(files):

@@ -47,7 +47,7 @@ def group_create(request, convention):
     if request.GET.get("parent"):
         initial.update(is_subgroup=True, parent=request.GET["parent"])
     form = GroupForm(request.POST or None, initial=initial, parents=_parents(seat), responsables=_responsables(seat),
-                     must_be_subgroup=not seat.may_create_top_group)
+                     search=request.GET, must_be_subgroup=not seat.may_create_top_group)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         parent = data.get("parent")
@@ -79,7 +79,7 @@ def group_update(request, convention, group_id):
     initial = {"label": group.label, "opening_date": group.opening_date, "closing_date": group.closing_date,
                "responsable": group.responsable_id}
     form = GroupForm(request.POST or None, initial=initial, parents=Group.objects.none(),
-                     responsables=_responsables(seat), editing=True, can_name_responsable=administers,
+                     responsables=_responsables(seat), search=request.GET, editing=True, can_name_responsable=administers,
                      dates_locked=not administers)
     if request.method == "POST" and form.forged_locked_fields():
         raise PermissionDenied

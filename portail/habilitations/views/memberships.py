@@ -21,7 +21,7 @@ HABILITATED = "Votre utilisateur est maintenant habilité."
 def membership_add(request, convention, user_id):
     seat = request.seat
     target = seat.user(user_id, Do.ENROL)
-    form = MembershipAddForm(request.POST or None, groups=seat.addable_groups())
+    form = MembershipAddForm(request.POST or None, groups=seat.addable_groups(), search=request.GET)
     if request.method == "POST" and form.is_valid():
         group = seat.group(form.cleaned_data["group"].pk, Do.MANAGE)
         try:
@@ -51,7 +51,7 @@ def memberships(request, convention, user_id):
     context.update(
         target=target,
         rows=seat.membership_rows(target, rows),
-        form=MembershipAddForm(groups=seat.addable_groups()) if can_add else None,
+        form=MembershipAddForm(groups=seat.addable_groups(), search=request.GET) if can_add else None,
         can_add=can_add,
     )
     return render(request, "habilitations/memberships.html", context)

@@ -450,6 +450,12 @@ CASES: dict[str, list[Case]] = {
     "cafadmin:roles": [c("list", lambda w: [], CAF_ANY)],
     "cafadmin:role_create": [c("form", lambda w: [], CAF_ROLE_EDIT, post=CAF_ROLE_EDIT)],
     "cafadmin:role_update": [c("T1", lambda w: [w.t1.pk], CAF_ROLE_EDIT, post=CAF_ROLE_EDIT)],
+    # posted empty: the form again with its errors (400/200), nothing saved
+    "cafadmin:settings": [c("his Caf", lambda w: [], CAF_ANY, post=CAF_ANY)],
+    "cafadmin:caf_settings": [c("Caf 1", lambda w: [w.caf1.pk], CAF1_PAGE, post=CAF1_PAGE),
+                              c("Caf 2", lambda w: [w.caf2.pk], CAFB_PAGE, post=CAFB_PAGE),
+                              c("forged id", lambda w: [999999], "L 404 404 404 404 404 404 404 404 404",
+                                post="L 404 404 404 404 404 404 404 404 404")],
     "dialogue:inbox_attachment": [
         c("Caf 1 message", lambda w: [w.message1.pk], "L 404 404 404 404 404 404 404 200 404"),
         c("Caf 2 message", lambda w: [w.message_b.pk], "L 404 404 404 404 404 404 404 404 200"),
