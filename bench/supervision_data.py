@@ -24,6 +24,7 @@ from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
+from django.db.models import Count
 
 from portail.accounts.models import User
 from portail.conventions.models import Convention, Role
@@ -52,7 +53,6 @@ NULL = "\\N"
 
 
 def biggest_convention() -> Convention:
-    from django.db.models import Count
     return (Convention.objects.filter(status=Convention.Status.OPEN, closing_date__isnull=True)
             .annotate(n=Count("groups")).order_by("-n", "pk").first())
 

@@ -4,6 +4,7 @@ import json
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 GENESIS = "0" * 64  # what the first entry chains to, and the head of an empty journal
 
@@ -99,6 +100,13 @@ class Action(models.TextChoices):
     CAF_SETTINGS_UPDATED = "caf_settings_updated", "Paramètres de la Caf modifiés"
 
 
+# Habilitation changes (« Supervision modifier »): a small share of the journal, read by convention or Caf
+# over a period; partial indexes keep those reads off the millions of consultation entries.
+CHANGE_PREFIXES = ("group_", "role_", "membership_", "user_", "responsable_", "administrator_", "account_",
+                   "email_change_", "password_change_", "management_")
+CHANGE_ACTIONS = [a.value for a in Action if a.value.startswith(CHANGE_PREFIXES)]
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("Le journal ne se modifie pas.")
@@ -142,6 +150,10 @@ class JournalEntry(models.Model):
             models.Index(fields=["action", "created_at"]),
             # The Caf's journal search: one Caf's entries over a date range.
             models.Index(fields=["caf_id", "created_at"]),
+            models.Index(fields=["convention_id", "created_at"], condition=Q(action__in=CHANGE_ACTIONS),
+                         name="journal_changes_by_convention"),
+            models.Index(fields=["caf_id", "created_at"], condition=Q(action__in=CHANGE_ACTIONS),
+                         name="journal_changes_by_caf"),
         ]
 
     def save(self, *args, **kwargs):

@@ -120,7 +120,7 @@ def test_create_group_page_has_searches_instead_of_long_lists(big):
     assert "parent" not in page.selects and "responsable" not in page.selects
     body = response.content.decode()
     assert 'name="parent_recherche"' in body and 'name="responsable_recherche"' in body
-    assert body.count('form="pp-recherche"') == 4 and '<form id="pp-recherche" method="get">' in body
+    assert body.count('form="pp-recherche"') == 4 and '<form id="pp-recherche" method="get"' in body
     assert page.radios == {"responsable": [""]}  # « Aucun responsable » until a search is made
 
 
@@ -227,3 +227,15 @@ def test_few_choices_keep_the_select(login_as, convention, admin_user, partner_u
     page = parse(login_as(admin_user).get(reverse("habilitations:group_create", args=[convention.pk])))
     assert page.selects["parent"] == 2 and page.selects["responsable"] >= 3
     assert page.radios == {}
+
+
+def test_entries_carried_by_the_search_step_come_back_filled(big):
+    """search-step.js copies what was entered into the GET search: the page comes back filled, nothing saved."""
+    response = big.admin.get(reverse("habilitations:group_create", args=[big.convention.pk]),
+                             {"code": "SG09", "label": "Sous groupe 9", "is_subgroup": "on",
+                              "parent": big.root.pk, "responsable_recherche": "AGT0042"})
+    body = response.content.decode()
+    assert 'name="code" value="SG09"' in body and 'value="Sous groupe 9"' in body
+    assert 'value="%d" checked' % big.root.pk in body
+    assert 'data-pp-keep="pp-formulaire-groupe"' in body and "core/js/search-step" in body
+    assert not Group.objects.filter(code="SG09").exists()

@@ -29,6 +29,9 @@ def group_list(request, convention):
     return render(request, "habilitations/group_list.html", context)
 
 
+KEPT_BY_SEARCH = ("code", "label", "opening_date", "closing_date", "is_subgroup", "parent", "responsable")
+
+
 def _parents(seat):
     return seat.groups().filter(status=Group.Status.OPEN).order_by("path")
 
@@ -46,6 +49,8 @@ def group_create(request, convention):
     initial = {"opening_date": max(convention.opening_date, today())}
     if request.GET.get("parent"):
         initial.update(is_subgroup=True, parent=request.GET["parent"])
+    # Back from a « Rechercher » step: what was entered comes back as initial values (validated on POST).
+    initial.update({name: request.GET[name] for name in KEPT_BY_SEARCH if request.GET.get(name)})
     form = GroupForm(request.POST or None, initial=initial, parents=_parents(seat), responsables=_responsables(seat),
                      search=request.GET, must_be_subgroup=not seat.may_create_top_group)
     if request.method == "POST" and form.is_valid():

@@ -15,15 +15,14 @@ from portail.access import SupervisionScope
 from portail.accounts.models import User
 from portail.conventions.models import Convention
 from portail.habilitations.models import Group, GroupRole
-from portail.journal.models import Action, JournalEntry
+from portail.journal.models import CHANGE_ACTIONS as JOURNAL_CHANGE_ACTIONS, Action, JournalEntry
 
 from .habilitations import REFUSED
 
 # Every change of habilitations, whatever engineer's action added it later: groups, roles, memberships,
 # people, responsables (the actions are named by their family).
-CHANGE_PREFIXES = ("group_", "role_", "membership_", "user_", "responsable_", "administrator_", "account_",
-                   "email_change_", "password_change_", "management_")
-CHANGE_ACTIONS = [a for a in Action if a.value.startswith(CHANGE_PREFIXES)]
+# The journal's own list, so the queries match its partial indexes.
+CHANGE_ACTIONS = [Action(value) for value in JOURNAL_CHANGE_ACTIONS]
 DEFAULT_PERIOD = timedelta(days=90)
 MAX_PERIOD = timedelta(days=366)
 
