@@ -1,6 +1,6 @@
 """The idle timeout seen in the browser: the warning a moment before the end, « Rester connecté »,
 then, nobody answering, the login page with the reason. The page's timer is sped up (one browser
-second = 60 seconds of session) and the server's clock moved forward."""
+second = 100 seconds of session) and the server's clock moved forward."""
 from datetime import timedelta
 
 import pytest
@@ -12,8 +12,8 @@ pytestmark = pytest.mark.e2e
 
 
 def test_idle_session_warns_then_sends_to_the_login_page(page, demo, settings, monkeypatch):
-    settings.SESSION_TIMER_SPEED = 60  # 15 minutes pass in 15 seconds
-    settings.SESSION_WARNING_SECONDS = 5 * 60  # a longer warning, so the sped-up one stays long enough to click
+    settings.SESSION_TIMER_SPEED = 100  # 15 minutes pass in 9 seconds
+    settings.SESSION_WARNING_SECONDS = 10 * 60  # a longer warning, so the sped-up one stays 6 s: time to click
     login(page, "DEMO0003")
     warning = page.get_by_role("alertdialog", name="Votre session va prendre fin")
     expect(warning).to_be_hidden()
