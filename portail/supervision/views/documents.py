@@ -1,7 +1,7 @@
 """« Consulter documents »: a convention's documents listed and downloaded; uploaded by the Caf."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from portail import access
 from portail.core.errors import BusinessError, report_to_form
 from portail.core.paging import paginate
+from portail.core.downloads import journaled_download
 from portail.core.requests import client_ip
 
 from .. import services_documents as services
@@ -78,17 +79,7 @@ def upload(request, convention_id: int):
 def download(request, pk: int):
     """Journaled before the file leaves (R9); downloaded, never shown inline nor kept in a cache."""
     document = access.access_document(request.user, pk)
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404
-    try:
-        services.document_download_record(actor=request.user, document=document, ip=client_ip(request))
-    except BaseException:
-        handle.close()
-        raise
-    response = FileResponse(handle, as_attachment=True, filename=document.download_name,
-                            content_type="application/pdf")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return journaled_download(
+        document.file, filename=document.download_name,
+        record=lambda: services.document_download_record(actor=request.user, document=document, ip=client_ip(request)),
+    )
