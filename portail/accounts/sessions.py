@@ -21,7 +21,6 @@ from .models import User
 
 LOGIN_AT = "portail_login_at"
 LAST_SEEN = "portail_last_seen"
-LAST_SEEN_STEP = 30  # seconds
 
 IDLE_MESSAGE = ("Votre session a pris fin après {minutes} minutes sans activité. "
                 "Reconnectez-vous pour continuer.")
@@ -67,10 +66,7 @@ class SessionLimitsMiddleware:
                     login_url += "?" + urlencode({"next": request.get_full_path()})
                 return redirect(login_url)
             request.session.setdefault(LOGIN_AT, at)
-            # Written at most every LAST_SEEN_STEP seconds: a session row rewritten on every request would
-            # put a database write on every page, for a limit counted in minutes.
-            if at - request.session.get(LAST_SEEN, 0) >= LAST_SEEN_STEP:
-                request.session[LAST_SEEN] = at
+            request.session[LAST_SEEN] = at
         response = self.get_response(request)
         # Signed in by this very request (login page): the clocks start now.
         if getattr(request, "user", None) is not None and request.user.is_authenticated \
