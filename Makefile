@@ -29,6 +29,7 @@ demo: migrate
 run: demo
 	@echo "Portail Partenaires : http://$(HOST):$(PORT)/  (mails envoyés : dossier sent_emails/)"
 	$(BIN)/python manage.py outbox_send --schedule
+	$(BIN)/python manage.py journal_seal --schedule
 	@# The mail worker (django-tasks, database backend) runs in the background and stops with the server.
 	$(BIN)/python manage.py db_worker --no-startup-delay & WORKER=$$!; \
 	  trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
@@ -36,6 +37,11 @@ run: demo
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmark on PostgreSQL (not part of `make test`): BENCH_SCALE=tiny|small|national, see README « Mesures de performance ».
+BENCH_SCALE ?= small
+bench: install-test
+	$(BIN)/python bench/run.py --scale $(BENCH_SCALE) $(BENCH_ARGS)
 
 check-journal: install
 	$(BIN)/python manage.py journal_verify

@@ -52,7 +52,7 @@ from portail.conventions.models import Caf, Role  # noqa: E402
 from portail.core.clock import today  # noqa: E402
 from portail.habilitations.models import Group  # noqa: E402
 from portail.journal.models import Action, JournalEntry, JournalHead  # noqa: E402
-from portail.supervision.models import UsageCounter, UsageCursor  # noqa: E402
+from portail.supervision.models import UsageCursor, UsageTotal  # noqa: E402
 from portail.supervision.selectors.habilitations import CHECKS  # noqa: E402
 from portail.testing.auth import sign_in  # noqa: E402
 
@@ -108,11 +108,11 @@ def build(scale: str, seed: int, results: Path, aggregate_last: int | None) -> d
         figures["usage_aggregate"] = {"entries_read": head.last_id - cursor.last_id,
                                       "usage_entries_counted": counted, "seconds": round(seconds, 1),
                                       "entries_per_s": round((head.last_id - cursor.last_id) / seconds),
-                                      "counter_rows": UsageCounter.objects.count()}
+                                      "counter_rows": UsageTotal.objects.count()}
         print(f"  {done.stdout.strip()}  ({seconds:.0f} s, {figures['usage_aggregate']['entries_per_s']:,} "
               f"entries/s, {figures['usage_aggregate']['counter_rows']:,} counter rows)")
         with connection.cursor() as c:
-            c.execute(f"ANALYZE {UsageCounter._meta.db_table}")
+            c.execute(f"ANALYZE {UsageTotal._meta.db_table}")
         path.write_text(json.dumps(figures, indent=2))
     return figures
 

@@ -16,6 +16,11 @@ urlpatterns = [
     path("caf/", include("portail.supervision.urls_caf")),
     path("caf/mesures/", include("portail.supervision.urls_measures")),
     path("caf/journal/", include("portail.supervision.urls_journal")),
+    path("api/v1/", include("portail.api.urls")),
+    path("conventions/<int:convention_id>/jetons-api/", include("portail.api.urls_screens")),
+    path("scim/v2/<int:convention_id>/", include("portail.scim.urls")),
+    path("", include("portail.proconnect.urls")),
+    path("conventions/<int:convention_id>/", include("portail.proconnect.urls_convention")),
 ]
 
 handler400 = "portail.core.views.bad_request"

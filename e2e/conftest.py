@@ -74,13 +74,35 @@ def page(browser, live_server):
     context.close()
 
 
+# The demo as `load_demo` left it the first time in this process: (snapshot, logins).
+_DEMO: dict = {}
+
+
 @pytest.fixture
 def demo(transactional_db):
-    """The demo data (conventions, groups, roles, demo logins), in the live server's database."""
+    """The demo data (conventions, groups, roles, demo logins), in the live server's database.
+
+    The first test of the process loads it for real (`load_demo`) and keeps a copy of every row
+    (portail/testing/snapshot.py); the next ones get the same rows put back into the emptied database.
+    The copy is used only when the database is as emptied (a fixture that wrote before `demo` gets a real
+    load on top of its rows) and only on the day it was taken (the files are computed at the day of loading).
+    """
     from django.core import mail
+    from django.db import connection
 
+    from portail.core import clock
     from portail.demo.data import load_demo
+    from portail.testing import snapshot
 
-    logins = load_demo()
+    key = (connection.vendor, connection.settings_dict["NAME"], clock.today())
+    saved = _DEMO.get("snapshot")
+    if saved is not None and saved.key == key and snapshot.is_empty():
+        snapshot.restore(saved)
+        logins = _DEMO["logins"]
+    else:
+        empty = snapshot.is_empty()
+        logins = load_demo()
+        if empty:
+            _DEMO.update(snapshot=snapshot.take(key=key), logins=logins)
     mail.outbox.clear()  # the walkthrough starts with an empty mailbox
     return logins

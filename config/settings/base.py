@@ -43,6 +43,11 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "portail.outbox",
+    "portail.proconnect",
+    "rest_framework",
+    "drf_spectacular",
+    "portail.api",
+    "portail.scim",
 ]
 
 MIDDLEWARE = [
@@ -63,6 +68,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "portail.journal.middleware.JournalUnavailableMiddleware",
     "portail.accounts.middleware.PasswordChangeRequiredMiddleware",
+    "portail.proconnect.middleware.ProConnectMiddleware",  # inside CSP: adds the provider to form-action
+    "portail.core.db_router.ReplicaReadsMiddleware",  # last: session and user already read from the primary
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -99,12 +106,32 @@ DATABASES = {
 # SELECTs on the journal: `manage.py journal_db_roles`). Same database, so tests mirror it on default.
 if env_str("MIGRATE_DATABASE_URL"):
     DATABASES["owner"] = {**dj_database_url.parse(env_str("MIGRATE_DATABASE_URL")), "TEST": {"MIRROR": "default"}}
+# DATABASE_REPLICA_URL: a read replica of default (PostgreSQL streaming replication). The supervision, statistics
+# and journal-search pages read from it (portail/core/db_router.py); everything else, and every write, uses default.
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {**dj_database_url.parse(env_str("DATABASE_REPLICA_URL"),
+                                                    conn_max_age=env_int("DB_CONN_MAX_AGE", 60)),
+                            "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["portail.core.db_router.ReplicaRouter"]
+REPLICA_READ_NAMESPACES = ["supervision", "statistiques", "journal_caf"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # IMMEDIATE: a transaction takes the write lock when it begins, so services that read a rule's input
     # then write are serialised (SQLite has no row locks) instead of failing with « database is locked ».
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The shared cache (effective rights of users: portail/access/rights_cache.py): every worker sees the same
+# entries and invalidations. Redis when REDIS_URL is given (redis://127.0.0.1:6379/0); otherwise a table of
+# the database (created by `migrate`), so the embedded default needs nothing more.
+if env_str("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL"),
+                          "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portail")}}
+else:
+    # No culling: the rights' version stamps must stay (entries expire at midnight by themselves).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portail_cache",
+                          "OPTIONS": {"MAX_ENTRIES": 10**9}}}
+RIGHTS_CACHE = "default"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -144,7 +171,8 @@ CSRF_COOKIE_HTTPONLY = True
 # Request bodies: refused with a 413 from their Content-Length before being read
 # (portail/core/uploads.py): 1 Mo for any form, 6 Mo for the Dialogue form (a 5 Mo PDF and the text).
 REQUEST_BODY_MAX_BYTES = 1024 * 1024
-REQUEST_BODY_LIMITS = {"dialogue:new": 6 * 1024 * 1024, "documents:upload": 11 * 1024 * 1024}
+REQUEST_BODY_LIMITS = {"dialogue:new": 6 * 1024 * 1024, "documents:upload": 11 * 1024 * 1024,
+                       "habilitations:users_import": 5 * 1024 * 1024}  # a file of 10,000 users: 4 Mo
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # text fields of any form, files excluded
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # a larger attachment is spooled to disk, not held in memory
 DATA_UPLOAD_MAX_NUMBER_FILES = 5
@@ -172,6 +200,25 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 OTP_TOTP_ISSUER = "Portail Partenaires"
 # Password and second factor typed again within this delay before a sensitive action (reauth.py).
 REAUTH_MAX_AGE_SECONDS = 5 * 60
+
+# ProConnect (portail/proconnect, README « ProConnect »): OpenID Connect sign-in, off while the discovery URL
+# or the client id is empty. Integration: https://fca.integ01.dev-agentconnect.fr/api/v2/.well-known/openid-configuration
+PROCONNECT_DISCOVERY_URL = env_str("PROCONNECT_DISCOVERY_URL")
+PROCONNECT_CLIENT_ID = env_str("PROCONNECT_CLIENT_ID")
+PROCONNECT_CLIENT_SECRET = env_str("PROCONNECT_CLIENT_SECRET")
+PROCONNECT_SCOPES = env_list("PROCONNECT_SCOPES", ["openid", "email", "given_name", "usual_name", "uid", "siret",
+                                                   "idp_id"])
+# Empty: PORTAL_BASE_URL + /proconnect/retour/ and /proconnect/deconnexion/ (declare both to ProConnect).
+PROCONNECT_REDIRECT_URI = env_str("PROCONNECT_REDIRECT_URI")
+PROCONNECT_POST_LOGOUT_REDIRECT_URI = env_str("PROCONNECT_POST_LOGOUT_REDIRECT_URI")
+# acr values asked of the provider (empty: none asked); the portal's own code step follows when none of
+# PROCONNECT_MFA_ACR_VALUES / PROCONNECT_MFA_AMR_VALUES is asserted in the ID token.
+PROCONNECT_ACR_VALUES = env_list("PROCONNECT_ACR_VALUES", [])
+PROCONNECT_MFA_ACR_VALUES = env_list("PROCONNECT_MFA_ACR_VALUES", [
+    "eidas2", "eidas3", "https://proconnect.gouv.fr/assurance/self-asserted-2fa",
+    "https://proconnect.gouv.fr/assurance/consistency-checked-2fa"])
+PROCONNECT_MFA_AMR_VALUES = env_list("PROCONNECT_MFA_AMR_VALUES", ["mfa"])
+PROCONNECT_TIMEOUT_SECONDS = env_int("PROCONNECT_TIMEOUT_SECONDS", 10)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
@@ -231,4 +278,30 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+}
+
+# REST API under /api/v1/ (portail/api): tokens only (no session, hence no CSRF), problem+json errors,
+# throttling in the default cache: API_THROTTLE_RATE calls per token, API_ADDRESS_FAILURE_RATE refused tokens
+# per address (beyond it, 429 before the token is checked).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["portail.api.tokens.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["portail.api.permissions.TokenRequired"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "portail.api.pagination.Pagination",
+    "DEFAULT_THROTTLE_CLASSES": ["portail.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env_str("API_THROTTLE_RATE", "600/min"),
+                               "address": env_str("API_ADDRESS_FAILURE_RATE", "60/hour")},
+    "EXCEPTION_HANDLER": "portail.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API du Portail Partenaires",
+    "DESCRIPTION": "Conventions, groupes, utilisateurs, appartenances et journal d'une convention, "
+                   "par un jeton créé par son administrateur (page « Jetons d'API »).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
 }

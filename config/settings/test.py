@@ -6,6 +6,13 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Mails are delivered as soon as their transaction commits (portail/outbox tests use the real backend too).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 AXES_ENABLED = True
+# The read replica is a test mirror of default (same database, its own connection): the supervision, statistics
+# and journal-search pages run through the router (portail/core/db_router.py) in every test.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+# The database cache in tests whatever the environment: its rows roll back with each test, like the data
+# the cached rights come from (the Redis backend is tested on its own, portail/access/tests).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portail_cache",
+                      "OPTIONS": {"MAX_ENTRIES": 10**9}}}
 MEDIA_ROOT = BASE_DIR / ".test-media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

@@ -16,7 +16,8 @@ The package sits above the domain models and below views and services:
 - `seat`: the one decision API of a convention's pages (`Seat`: objects, per-row answers for lists);
 - `habilitations`: the same decisions as single calls (`access_*`, `*_visible_to`);
 - `rights`: effective roles (R3, R5) and consultation rights (R8);
-- `dialogue`, `attestations`: the Caf-side and partner-side pages around a dossier.
+- `dialogue`, `attestations`: the Caf-side and partner-side pages around a dossier;
+- `api_tokens`: « Jetons d'API » and what a token reaches (its creator's seat in its convention).
 """
 from .caf import (access_caf_convention, access_caf_settings, access_organisation, caf_conventions, caf_filter,
                   is_caf_side, may_edit_caf_settings, may_edit_role_catalogue, may_read_role_catalogue,
@@ -27,7 +28,7 @@ from .attestations import (access_attestation_request, attestation_requests_made
 from .dialogue import (access_dialogue_message, dialogue_messages_visible_to, dialogue_write_rights,
                        may_answer_dialogue, may_use_dialogue)
 from .habilitations import (access_convention, access_group, access_user, access_user_lockout, conventions_visible_to,
-                            groups_visible_to, users_visible_to)
+                            groups_visible_to, sees_a_convention, users_visible_to)
 from .rights import (CDAP, ConsultationRights, Grant, cafs_for_consultation, consultation_rights, explain_memberships,
                      open_groups_of, role_ceiling, roles_of)
 from .measures import (access_group_role, access_journal_entry, access_measure_convention, access_measure_group,
@@ -41,5 +42,7 @@ from .documents import (access_convention_documents, access_document, document_c
                         may_consult_documents, may_upload_documents)
 from .stats import (UsageScope, may_see_usage, usage_conventions, usage_scope_for_cafs,
                     usage_scope_for_convention)
+from .api_tokens import (access_api_token, access_token_creation, access_token_page, api_conventions,
+                         api_journal_entries, may_create_tokens, token_creator_may_act, token_seat, tokens_of)
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -11,13 +11,13 @@ from django.http import Http404
 from portail.conventions.models import Convention
 from portail.supervision.models import Document
 
-from .habilitations import conventions_visible_to
+from .habilitations import conventions_visible_to, sees_a_convention
 from .seat import Seat, _as_id
 
 
 def may_consult_documents(actor) -> bool:
     """The menu entry: he sees at least one convention."""
-    return conventions_visible_to(actor).exists()
+    return sees_a_convention(actor)
 
 
 def document_conventions_visible_to(actor) -> QuerySet[Convention]:

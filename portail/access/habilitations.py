@@ -5,12 +5,14 @@ below are the same decisions for one call outside those pages (tests, benchmarks
 each builds a seat, so they answer exactly what the pages answer.
 """
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from portail.accounts.models import User
 from portail.conventions.models import Convention
 from portail.habilitations.models import Group
 
+from . import rights_cache
+from .rights import cached_partner_facts
 from .scope import Do
 from .caf import caf_filter, is_caf_side
 from .seat import Seat
@@ -24,10 +26,25 @@ def conventions_visible_to(actor) -> QuerySet[Convention]:
         return Convention.objects.filter(caf_filter(actor, "caf"))
     if actor.organisation_id is None:
         return Convention.objects.none()
-    responsible = Group.objects.filter(convention=OuterRef("pk"), responsable=actor)
+    # Two indexed id lists (his administrator seats, the groups he leads), not a join on the administrators
+    # table OR'ed with a correlated EXISTS, which scans that table.
+    administered = Convention.administrators.through.objects.filter(user_id=actor.pk).values("convention_id")
+    led = Group.objects.filter(responsable_id=actor.pk).values("convention_id")
     return Convention.objects.filter(organisation_id=actor.organisation_id).filter(
-        Q(administrators=actor) | Exists(responsible)
-    ).distinct()
+        Q(pk__in=administered) | Q(pk__in=led)
+    )
+
+
+def sees_a_convention(actor) -> bool:
+    """He sees at least one convention (the menus « Consulter les conventions », supervision, documents,
+    usage): one query, asked once per request."""
+    if not actor.is_authenticated:
+        return False
+    if actor.organisation_id is not None:
+        facts = cached_partner_facts(actor)  # kept with his rights in the shared cache
+        return facts is not None and facts.sees_a_convention
+    return rights_cache.request_memo(("sees_a_convention", actor.pk),
+                                     lambda: conventions_visible_to(actor).exists())
 
 
 def groups_visible_to(actor, convention: Convention) -> QuerySet[Group]:

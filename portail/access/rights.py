@@ -1,13 +1,18 @@
 """Effective rights: the roles a user holds (R3, R5) and what they open on a Caf's dossiers (R8)."""
+import weakref
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, F, QuerySet
+from django.db import connections, router
+from django.db.models import Count, F, Q, QuerySet
 
 from portail.accounts.models import User
 from portail.conventions.models import TAB_ORDER, Convention, Role
 from portail.core.clock import today
-from portail.habilitations.models import Group, GroupRole
+from portail.core.periods import open_on_q
+from portail.habilitations.models import Group, GroupRole, Membership
+
+from . import rights_cache
 
 
 def role_ceiling(group: Group) -> QuerySet[Role]:
@@ -88,7 +93,8 @@ def _open_groups_and_chains(user: User, day: date) -> list[tuple[Group, tuple[Gr
         return []
     groups = list(
         _granting_groups(day)
-        .filter(memberships__user=user, convention__organisation_id=user.organisation_id)
+        .filter(Q(memberships__ends_on__isnull=True) | Q(memberships__ends_on__gte=day),
+                memberships__user=user, convention__organisation_id=user.organisation_id)
         .select_related("convention", "convention__caf")
     )
     chains = _open_chains(groups, day)
@@ -114,13 +120,17 @@ def roles_of(user: User, *, caf_id: int, service_code: str, day: date | None = N
 
 def explain_memberships(memberships: list[tuple[User, Group]], day: date | None = None) -> list[Grant]:
     """The effective grants of many (user, group) memberships at once, every service: what `roles_of`
-    answers for each person, by the same checks (R1–R5). Three queries whatever the number of rows;
-    each group must come with its `convention` loaded."""
+    answers for each person, by the same checks (R1–R5; a membership past its end date grants nothing).
+    Four queries whatever the number of rows; each group must come with its `convention` loaded."""
     day = day or today()
     candidates = {g.pk for user, g in memberships
                   if _may_hold_rights(user, day) and user.organisation_id == g.convention.organisation_id}
     if not candidates:
         return []
+    ended = set(
+        Membership.objects.filter(group_id__in=candidates, user_id__in={u.pk for u, _ in memberships},
+                                  ends_on__lt=day).values_list("user_id", "group_id")
+    )
     groups = list(_granting_groups(day).filter(pk__in=candidates).select_related("convention"))
     chains = _open_chains(groups, day)
     opened = [g for g in groups if g.pk in chains]
@@ -131,7 +141,7 @@ def explain_memberships(memberships: list[tuple[User, Group]], day: date | None 
     return [
         Grant(user=user, role=role, group=group, chain=chains[group.pk])
         for user, group in memberships
-        if group.pk in chains
+        if group.pk in chains and (user.pk, group.pk) not in ended
         for role in by_group.get(group.pk, [])
         if _may_hold_rights(user, day) and user.organisation_id == group.convention.organisation_id
     ]
@@ -190,15 +200,195 @@ class ConsultationRights:
         }
 
 
+class _Rows:
+    """Model instances from raw rows: every concrete column of a model, read back through Django's own
+    converters (dates and booleans on SQLite, JSON…), as the ORM would, without building SQL each time."""
+
+    def __init__(self, model, alias: str):
+        self.model = model
+        self.fields = list(model._meta.concrete_fields)
+        self.columns = ", ".join(f'{alias}."{f.column}"' for f in self.fields)
+        self.names = [f.attname for f in self.fields]
+        self._converters: dict[str, list] = {}
+
+    def converters(self, connection) -> list:
+        key = connection.alias
+        if key not in self._converters:
+            found = []
+            for i, field in enumerate(self.fields):
+                col = field.get_col(self.model._meta.db_table)
+                funcs = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+                if funcs:
+                    found.append((i, funcs, col))
+            self._converters[key] = found
+        return self._converters[key]
+
+    def build(self, values: list, connection):
+        for i, funcs, col in self.converters(connection):
+            value = values[i]
+            for func in funcs:
+                value = func(value, col, connection)
+            values[i] = value
+        return self.model.from_db(connection.alias, self.names, values)
+
+
+_sql: dict = {}
+
+
+def _statements():
+    """The two statements of `cdap_rights_by_caf`, written once from the models' tables and columns."""
+    if not _sql:
+        from portail.conventions.models import Caf, Service
+
+        membership = Membership._meta.db_table
+        group, convention, caf = Group._meta.db_table, Convention._meta.db_table, Caf._meta.db_table
+        through = Convention.services.through._meta.db_table
+        service, role, group_role = Service._meta.db_table, Role._meta.db_table, GroupRole._meta.db_table
+        rows = (_Rows(Group, "g"), _Rows(Convention, "c"), _Rows(Caf, "k"), _Rows(Role, "r"))
+        open_g = ('g."status" = %s AND g."opening_date" <= %s AND (g."closing_date" IS NULL OR '
+                  'g."closing_date" >= %s)')
+        _sql["groups"] = (
+            f"SELECT {rows[0].columns}, {rows[1].columns}, {rows[2].columns} "
+            f'FROM "{membership}" m INNER JOIN "{group}" g ON g."id" = m."group_id" '
+            f'INNER JOIN "{convention}" c ON c."id" = g."convention_id" INNER JOIN "{caf}" k ON k."id" = c."caf_id" '
+            f'WHERE m."user_id" = %s AND (m."ends_on" IS NULL OR m."ends_on" >= %s) AND {open_g} '
+            f'AND c."status" = %s AND c."opening_date" <= %s AND (c."closing_date" IS NULL OR c."closing_date" >= %s) '
+            f'AND c."organisation_id" = %s AND EXISTS (SELECT 1 FROM "{through}" cs INNER JOIN "{service}" s '
+            f'ON s."id" = cs."service_id" WHERE cs."convention_id" = c."id" AND s."code" = %s) ORDER BY g."id"'
+        )
+        _sql["roles"] = (
+            f'SELECT gr."group_id", {rows[3].columns} FROM "{group_role}" gr '
+            f'INNER JOIN "{role}" r ON r."id" = gr."role_id" INNER JOIN "{service}" s ON s."id" = r."service_id" '
+            f'INNER JOIN "{group}" g ON g."id" = gr."group_id" '
+            f'WHERE gr."state" = %s AND s."code" = %s AND {open_g} AND gr."group_id" IN ({{ids}}) ORDER BY gr."id"'
+        )
+        _sql["rows"] = rows
+        # PostgreSQL: the same two statements prepared once per connection (planning them cost more than
+        # running them); the ids as one array parameter.
+        _sql["pg_groups"] = _numbered(_sql["groups"])
+        _sql["pg_roles"] = _numbered(_sql["roles"].replace('gr."group_id" IN ({ids})', 'gr."group_id" = ANY(%s)'))
+    return _sql
+
+
+def _numbered(sql: str) -> str:
+    parts = sql.split("%s")
+    return "".join(part + (f"${i}" if i < len(parts) else "") for i, part in enumerate(parts, start=1))
+
+
+_prepared = weakref.WeakKeyDictionary()
+
+
+def _execute(cursor, connection, name: str, params: tuple, *, ids: list | None = None) -> list:
+    """Run one of the two statements: prepared on PostgreSQL, plain elsewhere."""
+    sql = _statements()
+    if connection.vendor != "postgresql":
+        text = sql[name] if ids is None else sql[name].format(ids=", ".join(["%s"] * len(ids)))
+        cursor.execute(text, params if ids is None else (*params, *ids))
+        return cursor.fetchall()
+    raw = connection.connection
+    done = _prepared.setdefault(raw, set())
+    if name not in done:
+        cursor.execute(f"PREPARE portail_rights_{name} AS {sql['pg_' + name]}")
+        done.add(name)
+    if ids is not None:
+        params = (*params, list(ids))
+    cursor.execute(f"EXECUTE portail_rights_{name} ({', '.join(['%s'] * len(params))})", params)
+    return cursor.fetchall()
+
+
+def cdap_rights_by_caf(user, day: date) -> dict[int, tuple]:
+    """Every Cdap grant of the user on `day`, by Caf: {caf id: (caf, ((role, group), …))}, the same grants as
+    `roles_of(…, service_code=CDAP)` for each Caf (R1–R5, R3 on the ancestors). Two indexed queries, written
+    once (building SQL was most of the cost): the open groups he belongs to, membership not ended, in open
+    conventions of his organisation with the Cdap service (with their convention and Caf); then the active
+    Cdap roles of those groups and of their ancestors that are open on `day` — a closed ancestor holds
+    nothing, so its subtree grants nothing (R2), and a grant counts only if every ancestor holds it (R3)."""
+    if not _may_hold_rights(user, day):
+        return {}
+    sql = _statements()
+    group_rows, convention_rows, caf_rows, role_rows = sql["rows"]
+    # The primary, always: a lagging replica (supervision pages read there) could still hold a removed right,
+    # and what is computed here goes into the shared cache.
+    connection = connections[router.db_for_write(Group)]
+    on = connection.ops.adapt_datefield_value(day)
+    opened = (Group.Status.OPEN.value, on, on)  # plain values: psycopg would send an enum's name
+    n_group, n_convention = len(group_rows.fields), len(convention_rows.fields)
+    with connection.cursor() as cursor:
+        rows = _execute(cursor, connection, "groups", (user.pk, on, *opened, Convention.Status.OPEN.value, on, on,
+                                                      user.organisation_id, CDAP))
+        if not rows:
+            return {}
+        cafs: dict[int, object] = {}
+        conventions: dict[int, Convention] = {}
+        groups: dict[int, Group] = {}
+        for row in rows:
+            row = list(row)
+            group = group_rows.build(row[:n_group], connection)
+            convention_id = row[n_group]
+            if convention_id not in conventions:
+                convention = convention_rows.build(row[n_group:n_group + n_convention], connection)
+                caf_id = row[n_group + n_convention]
+                if caf_id not in cafs:
+                    cafs[caf_id] = caf_rows.build(row[n_group + n_convention:], connection)
+                convention.caf = cafs[caf_id]
+                conventions[convention_id] = convention
+            group.convention = conventions[convention_id]
+            groups[group.pk] = group
+        ids = sorted(set(groups) | {a for g in groups.values() for a in g.ancestor_ids})
+        held_rows = _execute(cursor, connection, "roles", (GroupRole.State.ACTIVE.value, CDAP, *opened), ids=ids)
+    roles: dict[int, Role] = {}
+    grants: list[tuple[int, Role]] = []
+    for row in held_rows:
+        role_id = row[1]
+        if role_id not in roles:
+            roles[role_id] = role_rows.build(list(row[1:]), connection)
+        grants.append((row[0], roles[role_id]))
+    held = {(group_id, role.pk) for group_id, role in grants}
+    found: dict[int, tuple] = {}
+    for group_id, role in grants:
+        group = groups.get(group_id)
+        if group is None or not all((a, role.pk) in held for a in group.ancestor_ids):
+            continue
+        caf = group.convention.caf
+        found.setdefault(caf.pk, (caf, []))[1].append((role, group))
+    return {caf_id: (caf, tuple(pairs)) for caf_id, (caf, pairs) in found.items()}
+
+
+@dataclass(frozen=True)
+class PartnerFacts:
+    """What the shared cache keeps for one partner user and one day."""
+
+    cdap: dict  # {caf id: (caf, ((role, group), …))}
+    sees_a_convention: bool  # administrator or responsable somewhere (« Consulter les conventions »)
+
+
+def partner_facts(user, day: date) -> PartnerFacts:
+    """Uncached: three queries (two when he is in no group)."""
+    from .habilitations import conventions_visible_to
+
+    return PartnerFacts(cdap=cdap_rights_by_caf(user, day),
+                        sees_a_convention=conventions_visible_to(user).using(router.db_for_write(Convention)).exists())
+
+
+def cached_partner_facts(user, day: date | None = None) -> PartnerFacts | None:
+    """None for anyone who holds no right at all (R4: not open, or not a partner's staff)."""
+    day = day or today()
+    if not getattr(user, "is_authenticated", False) or not _may_hold_rights(user, day):
+        return None
+    return rights_cache.cached(user, day, lambda: partner_facts(user, day))
+
+
+def _cdap_rights(user, day: date | None) -> dict[int, tuple]:
+    facts = cached_partner_facts(user, day)
+    return facts.cdap if facts is not None else {}
+
+
 def consultation_rights(user, caf_id: int, day: date | None = None) -> ConsultationRights:
-    return ConsultationRights(caf_id=caf_id, grants=tuple(roles_of(user, caf_id=caf_id, service_code=CDAP, day=day)))
+    """What the user may do on the dossiers of one Caf (R8), through the shared rights cache."""
+    _, grants = _cdap_rights(user, day).get(caf_id, (None, ()))
+    return ConsultationRights(caf_id=caf_id, grants=grants)
 
 
 def cafs_for_consultation(user, day: date | None = None) -> list:
     """The Cafs where the user holds at least one active Cdap role (the « Caf » list of Consulter Dossiers)."""
-    groups = open_groups_of(user, day)
-    if not groups:
-        return []
-    with_cdap = {g.pk for _, g in _effective_grants(groups, role__service__code=CDAP, group__convention__services__code=CDAP)}
-    cafs = {g.convention.caf_id: g.convention.caf for g in groups if g.pk in with_cdap}
-    return sorted(cafs.values(), key=lambda caf: caf.name)
+    return sorted((caf for caf, _ in _cdap_rights(user, day).values()), key=lambda caf: caf.name)

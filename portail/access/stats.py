@@ -3,7 +3,7 @@
 - partner administrator: his convention; responsable: the counters of the groups of his subtree;
 - agent Caf: his Caf (and any convention of it); national administrator: every Caf, or one.
 
-The answer is a `UsageScope`, a filter on `supervision.UsageCounter` the pages apply as is.
+The answer is a `UsageScope`, a filter on `supervision.UsageTotal` the pages apply as is.
 """
 from dataclasses import dataclass
 
@@ -14,7 +14,7 @@ from portail.conventions.models import Convention
 from portail.supervision.models import usage
 
 from .caf import is_caf_side, require_caf, supervised_caf_ids
-from .habilitations import conventions_visible_to
+from .habilitations import conventions_visible_to, sees_a_convention
 from .seat import Seat, _as_id
 
 
@@ -49,7 +49,7 @@ class UsageScope:
 
 def may_see_usage(actor) -> bool:
     """The menu entry: the Caf side, or a partner who administers or supervises a convention."""
-    return is_caf_side(actor) or conventions_visible_to(actor).exists()
+    return is_caf_side(actor) or sees_a_convention(actor)
 
 
 def usage_conventions(actor) -> QuerySet[Convention]:

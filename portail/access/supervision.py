@@ -18,7 +18,7 @@ from portail.conventions.models import Caf, Convention
 from portail.habilitations.models import Group
 
 from .caf import caf_filter, is_caf_side, require_caf
-from .habilitations import conventions_visible_to
+from .habilitations import conventions_visible_to, sees_a_convention
 from .seat import Seat, _as_id
 
 
@@ -29,7 +29,7 @@ def supervised_conventions(actor) -> QuerySet[Convention]:
 
 def may_supervise(actor) -> bool:
     """The menu entries « Supervision habilitations » and « Supervision modifier »."""
-    return supervised_conventions(actor).exists()
+    return sees_a_convention(actor)
 
 
 def may_supervise_cafs(actor) -> bool:

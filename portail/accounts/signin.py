@@ -20,10 +20,12 @@ PENDING_KEY = "portail_signin_pending"
 PENDING_SECONDS = 15 * 60  # time to find one's phone, or to install an app at enrolment
 
 
-def start_pending(request, user, *, next_url: str) -> None:
+def start_pending(request, user, *, next_url: str, via: dict | None = None, keep: dict | None = None) -> None:
+    """`via`: how an identity provider signed him in (journaled with the login: method, mfa, acr); `keep`:
+    values the signed-in session keeps (e.g. the provider's ID token, for its logout)."""
     request.session.cycle_key()
     request.session[PENDING_KEY] = {"user": user.pk, "backend": user.backend, "at": clock.now().timestamp(),
-                                    "next": next_url}
+                                    "next": next_url, "via": via, "keep": keep}
 
 
 def pending(request) -> dict | None:
@@ -61,12 +63,20 @@ def session_values(*, verified: bool) -> dict:
 
 def complete_sign_in(request, user, *, verified: bool) -> None:
     """Open the session (Django's login), remember how, and journal the login."""
-    target = (request.session.pop(PENDING_KEY, None) or {}).get("next")
+    state = request.session.pop(PENDING_KEY, None) or {}
+    target = state.get("next")
     auth_login(request, user, backend=getattr(user, "backend", None))
     request.session.update(session_values(verified=verified))
+    request.session.update(state.get("keep") or {})
     if target:
         request.session[NEXT_KEY] = target
-    events.login(user=user, ip=client_ip(request))
+    via = state.get("via")
+    if via:
+        second = "provider" if via.get("mfa") else ("portal" if verified else "none")
+        events.login_via(user=user, method=via["method"], second_factor=second, acr=via.get("acr") or "",
+                         ip=client_ip(request))
+    else:
+        events.login(user=user, ip=client_ip(request))
 
 
 NEXT_KEY = "portail_signin_next"

@@ -1,4 +1,8 @@
+import re
+import tomllib
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from django.db import models
 from django.db.models import Q
@@ -72,22 +76,64 @@ class Service(models.Model):
         return self.label
 
 
-class Tab(models.TextChoices):
-    """The tabs of a dossier in Cdap, in display order."""
+# ---------------------------------------------------------------- the tab catalogue (data: data/tabs.toml)
 
-    SYNTHESE = "synthese", "Synthèse"
-    RESUME = "resume", "Résumé du dossier"
-    PAIEMENTS = "paiements", "Paiements"
-    DROITS = "droits", "Droits"
-    FAMILLE = "famille", "Composition de la famille"
-    RESSOURCES = "ressources", "Ressources"
-    RSA = "rsa", "RSA"
-    COURRIERS = "courriers", "Courriers"
-    LOGEMENT = "logement", "Informations logement"
-    CREANCES = "creances", "Créances"
+TABS_FILE = Path(__file__).resolve().parent / "data" / "tabs.toml"
+TABS_FORMAT = "portail-tabs/1"
+TAB_CODE_RE = re.compile(r"^[a-z]{2,20}$")
+FIELD_RE = re.compile(r"^[A-Z][A-Za-z]+\.[a-z_]+$")
 
 
-TAB_ORDER = [t.value for t in Tab]
+@dataclass(frozen=True)
+class TabSpec:
+    """One tab of the catalogue: its stable code, label, template, the tabs a summary borrows from, and
+    the fields (Model.field) it shows."""
+
+    code: str
+    label: str
+    template: str
+    summary_of: tuple[str, ...]
+    fields: tuple[str, ...]
+
+
+def parse_tab_catalogue(data: dict) -> tuple[tuple[TabSpec, ...], tuple[str, ...]]:
+    """(tabs in display order, header fields); ValueError when the file breaks its schema."""
+    if data.get("format") != TABS_FORMAT:
+        raise ValueError(f"format: {TABS_FORMAT!r} expected")
+    tabs = []
+    for i, t in enumerate(data.get("tab") or []):
+        if not {"code", "label", "template", "fields"} <= set(t) <= {"code", "label", "template", "fields", "summary_of"}:
+            raise ValueError(f"tab[{i}]: code, label, template, fields (and summary_of) expected")
+        if not (isinstance(t["code"], str) and TAB_CODE_RE.match(t["code"])):
+            raise ValueError(f"tab[{i}].code: lower-case letters expected")
+        if not (isinstance(t["label"], str) and t["label"].strip()):
+            raise ValueError(f"tab[{i}].label: a label is expected")
+        fields = t["fields"]
+        if not (isinstance(fields, list) and all(isinstance(f, str) and FIELD_RE.match(f) for f in fields)):
+            raise ValueError(f"tab[{i}].fields: a list of Model.field is expected")
+        tabs.append(TabSpec(t["code"], t["label"], t["template"], tuple(t.get("summary_of", ())), tuple(fields)))
+    codes = [t.code for t in tabs]
+    if not codes or len(set(codes)) != len(codes):
+        raise ValueError("tab: at least one tab, each code once")
+    for t in tabs:
+        if not set(t.summary_of) <= set(codes) - {t.code}:
+            raise ValueError(f"tab {t.code}.summary_of: codes of other tabs expected")
+    header = data.get("header", [])
+    if not all(isinstance(f, str) and FIELD_RE.match(f) for f in header):
+        raise ValueError("header: a list of Model.field is expected")
+    return tuple(tabs), tuple(header)
+
+
+def _load_tab_catalogue():
+    with open(TABS_FILE, "rb") as fh:
+        return parse_tab_catalogue(tomllib.load(fh))
+
+
+TAB_CATALOGUE, TAB_HEADER_FIELDS = _load_tab_catalogue()
+TAB_BY_CODE = {t.code: t for t in TAB_CATALOGUE}
+# The tabs as choices (role catalogue forms, labels): codes and labels from the catalogue, in its order.
+Tab = models.TextChoices("Tab", [(t.code.upper(), (t.code, t.label)) for t in TAB_CATALOGUE])
+TAB_ORDER = [t.code for t in TAB_CATALOGUE]
 
 
 class Role(models.Model):

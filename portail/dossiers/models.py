@@ -127,11 +127,14 @@ class FamilyMember(models.Model):
     birth_date = models.DateField("date de naissance")
     dependent = models.BooleanField("à charge", default=False)
     activity = models.CharField("situation professionnelle", max_length=12, choices=Activity.choices, blank=True)
+    activity_since = models.DateField("situation professionnelle depuis le", null=True, blank=True)
     france_travail_since = models.DateField("inscrit(e) à France Travail depuis le", null=True, blank=True)
     disabled = models.BooleanField("en situation de handicap", default=False)
     shared_custody = models.BooleanField("résidence alternée", default=False)
     protection = models.CharField("mesure de protection", max_length=10, choices=Protection.choices, blank=True)
     expected_birth_on = models.DateField("grossesse : naissance prévue le", null=True, blank=True)
+    # A spouse who left the household (separation): kept in the file, no longer counted from the month after.
+    left_on = models.DateField("a quitté le foyer le", null=True, blank=True)
 
     class Meta:
         ordering = ["dossier_id", "position"]
@@ -323,6 +326,9 @@ class AttestationRequest(models.Model):
     status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.REQUESTED)
     sent_on = models.DateField("date d'envoi", null=True, blank=True)
     reference = models.CharField("référence", max_length=32)
+    # Which attestation to post: the same kinds as IssuedAttestation (« paiement » or « droits »).
+    kind = models.CharField("attestation demandée", max_length=10, default="paiement",
+                            choices=[("paiement", "Attestation de paiement"), ("droits", "Attestation de droits")])
 
     class Meta:
         ordering = ["-requested_at"]

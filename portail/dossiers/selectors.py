@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from portail.access import attestation_requests_made_by, attestation_requests_visible_to
-from portail.conventions.models import Caf
+from portail.conventions.models import TAB_BY_CODE, TAB_ORDER, Caf
 
 from .models import (
     AttestationRequest,
@@ -23,9 +23,9 @@ from .models import (
 )
 
 HOUSING_BENEFITS = (Benefit.APL, Benefit.ALS, Benefit.ALF)
-# The tabs whose figures the summaries borrow: each section shows only if its tab is open.
-SYNTHESE_SECTIONS = ("droits", "paiements", "famille", "logement", "creances")
-RESUME_SECTIONS = ("droits", "famille", "courriers")
+# The tabs whose figures the summaries borrow (tab catalogue): each section shows only if its tab is open.
+SYNTHESE_SECTIONS = TAB_BY_CODE["synthese"].summary_of
+RESUME_SECTIONS = TAB_BY_CODE["resume"].summary_of
 
 
 def caf_by_code(code: str) -> Caf | None:
@@ -118,7 +118,7 @@ def tab_synthese(dossier: Dossier, tabs: frozenset[str]) -> dict:
         data["debt_remaining"] = debts["remaining"] or Decimal("0")
         data["debt_count"] = debts["ongoing"]
     if "famille" in tabs:
-        people = FamilyMember.objects.filter(dossier=dossier).aggregate(
+        people = FamilyMember.objects.filter(dossier=dossier, left_on__isnull=True).aggregate(
             total=Count("id"),
             children=Count("id", filter=Q(relationship=FamilyMember.Relationship.CHILD, dependent=True)),
         )
@@ -205,7 +205,8 @@ TAB_READERS = {
 }
 
 
-SUMMARY_READERS = {"synthese", "resume"}
+SUMMARY_READERS = {code for code, tab in TAB_BY_CODE.items() if tab.summary_of}
+assert set(TAB_READERS) == set(TAB_ORDER), "every tab of the catalogue has its reader"
 
 
 def tab_data(dossier: Dossier, tab: str, *, tabs) -> dict:

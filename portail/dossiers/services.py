@@ -190,8 +190,12 @@ def attestation_print(*, actor, ip, caf_code: str, number: str, kind: str = Issu
     return consultation, pdf, record.reference
 
 
-def attestation_post(*, actor, ip, caf_code: str, number: str) -> AttestationRequest:
-    """« Envoyer par courrier »: a postal request to the Caf, status « demandée »."""
+def attestation_post(*, actor, ip, caf_code: str, number: str,
+                     kind: str = IssuedAttestation.Kind.PAYMENTS) -> AttestationRequest:
+    """« Envoyer par courrier »: a postal request to the Caf, status « demandée », for the attestation de
+    paiement (the last twelve months) or the attestation de droits (`kind`)."""
+    if kind not in IssuedAttestation.Kind.values:
+        raise BusinessError("Choisissez l'attestation à envoyer : attestation de paiement ou attestation de droits.")
     consultation = _open(actor=actor, ip=ip, caf_code=caf_code, number=number)
     caf = consultation.dossier.caf
     if not consultation.rights.can_post_attestation:
@@ -209,9 +213,9 @@ def attestation_post(*, actor, ip, caf_code: str, number: str) -> AttestationReq
                 f"{timezone.localtime(pending.requested_at):%d/%m/%Y à %H:%M}) : l'allocataire recevra un seul "
                 f"courrier. Vous pourrez en demander un autre une fois celui-ci envoyé.")
         events.attestation_posted(actor=actor, ip=ip, caf=caf, number=number, reference=reference,
-                                  trace=consultation.rights.trace(), grant=_first_grant(consultation.rights))
+                                  trace=consultation.rights.trace(), grant=_first_grant(consultation.rights), kind=kind)
         return AttestationRequest.objects.create(
-            dossier=consultation.dossier, requested_by=actor, requested_at=requested_at, reference=reference
+            dossier=consultation.dossier, requested_by=actor, requested_at=requested_at, reference=reference, kind=kind
         )
 
 
@@ -243,7 +247,7 @@ def attestation_print_for_posting(*, actor, request: AttestationRequest, ip: str
             raise BusinessError("Cette demande ne concerne pas votre Caf.")
         if locked.status != AttestationRequest.Status.REQUESTED:
             raise BusinessError(f"L'attestation {locked.reference} est déjà marquée comme envoyée.")
-        context, record = _attestation_issue(actor=actor, dossier=locked.dossier, kind=IssuedAttestation.Kind.PAYMENTS)
+        context, record = _attestation_issue(actor=actor, dossier=locked.dossier, kind=locked.kind)
         events.attestation_printed_for_posting(actor=actor, request=locked, reference=record.reference, ip=ip)
         pdf = render_pdf(context)
     return pdf, record.reference

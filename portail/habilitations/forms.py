@@ -155,10 +155,36 @@ class AssignRoleForm(PortalForm):
         self.fields["role"].queryset = roles
 
 
+END_HINT = ("Facultative (remplacement, stage) : l'appartenance ne donne plus aucun droit après ce jour. "
+            "Saisissez la date ou choisissez-la dans le calendrier.")
+
+
+def _clean_end(value):
+    if value is not None and value < today():
+        raise forms.ValidationError(
+            f"La date de fin ne peut pas être passée : choisissez le {today():%d/%m/%Y} ou plus tard.")
+    return value
+
+
 class MembershipAddForm(SearchingForm):
     group = GroupChoiceField(label="Groupe", queryset=Group.objects.none(), empty_label="Choisir le groupe",
                              error_messages={"invalid_choice": "Choisissez un groupe de la liste."})
+    ends_on = date_field("Date de fin", required=False, help_text=END_HINT)
 
     def __init__(self, *args, groups, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = groups
+
+    def clean_ends_on(self):
+        return _clean_end(self.cleaned_data.get("ends_on"))
+
+
+class MembershipEndForm(PortalForm):
+    """« Date de fin » of one membership: set, changed, or emptied (no end)."""
+
+    ends_on = date_field("Date de fin", required=False,
+                         help_text="Après ce jour, l'appartenance ne donne plus aucun droit ; laissez vide pour "
+                                   "une appartenance sans fin. Saisissez la date ou choisissez-la dans le calendrier.")
+
+    def clean_ends_on(self):
+        return _clean_end(self.cleaned_data.get("ends_on"))

@@ -124,6 +124,8 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
     added_at = models.DateTimeField(auto_now_add=True)
+    # A temporary member (a replacement, an intern): the last day the membership grants anything.
+    ends_on = models.DateField("date de fin", null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "group"], name="membership_unique")]
@@ -131,3 +133,6 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.username} ∈ {self.group.code}"
+
+
+from .bulk.models import PendingImport  # noqa: E402,F401  (the pending import of a bulk file, same app)

@@ -334,7 +334,17 @@ def _remove_role_from_subtree(*, actor: User, group: Group, role: Role, ip: str 
 # ---------------------------------------------------------------- memberships (R5)
 
 
-def membership_add(*, actor: User, user: User, group: Group, ip: str | None = None) -> Membership:
+def check_membership_end(ends_on: date | None) -> None:
+    """A time-bound membership ends today at the earliest: an end date is never set in the past."""
+    if ends_on is not None and ends_on < today():
+        raise BusinessError(f"La date de fin ne peut pas être passée : choisissez le {today():%d/%m/%Y} ou plus tard.",
+                            field="ends_on")
+
+
+def membership_add(*, actor: User, user: User, group: Group, ends_on: date | None = None,
+                   ip: str | None = None) -> Membership:
+    """`ends_on`: the last day the membership grants anything (a replacement, an intern); None: no end."""
+    check_membership_end(ends_on)
     if user.organisation_id != group.convention.organisation_id:
         raise BusinessError(
             "Cet utilisateur n'appartient pas à l'organisation partenaire de la convention.", field="group"
@@ -349,8 +359,8 @@ def membership_add(*, actor: User, user: User, group: Group, ip: str | None = No
             user = _lock_person(user, convention, field="group")
             if Membership.objects.filter(user=user, group=group).exists():
                 raise BusinessError("L'utilisateur appartient déjà à ce groupe.", field="group")
-            membership = Membership.objects.create(user=user, group=group)
-            events.membership_added(actor=actor, group=group, user=user, ip=ip)
+            membership = Membership.objects.create(user=user, group=group, ends_on=ends_on)
+            events.membership_added(actor=actor, group=group, user=user, ends_on=ends_on, ip=ip)
     except IntegrityError:
         if not Membership.objects.filter(user=user, group=group).exists():
             raise  # not the (user, group) uniqueness: a real fault, not a message for the user
@@ -365,6 +375,28 @@ def membership_remove(*, actor: User, user: User, group: Group, ip: str | None =
         deleted, _ = Membership.objects.filter(user=user, group=group).delete()
         if deleted:
             events.membership_removed(actor=actor, group=group, user=user, ip=ip)
+
+
+def membership_set_end(*, actor: User, membership: Membership, ends_on: date | None,
+                       ip: str | None = None) -> Membership:
+    """Set, change or remove (None) the end date of a membership; re-checked under the group's lock."""
+    check_membership_end(ends_on)
+    with transaction.atomic():
+        current, _ = _lock_chain(membership.group)
+        _require_scope(actor, current.convention_id, current)
+        if membership.user_id == actor.pk:
+            raise PermissionDenied  # nobody changes his own memberships (R7b)
+        row = (Membership.objects.select_for_update(no_key=True).select_related("user")
+               .filter(pk=membership.pk, group=current).first())
+        if row is None:
+            raise BusinessError("Cette appartenance n'existe plus : l'utilisateur a été retiré du groupe.",
+                                field="ends_on")
+        if row.ends_on == ends_on:
+            return row
+        before, row.ends_on = row.ends_on, ends_on
+        row.save(update_fields=["ends_on"])
+        events.membership_updated(actor=actor, group=current, user=row.user, ends_on=ends_on, before=before, ip=ip)
+    return row
 
 
 # ---------------------------------------------------------------- the Caf: validation of roles, group measures

@@ -2,7 +2,7 @@ from django.urls import path
 
 from portail.accounts.views_reset import user_second_factor_reset
 
-from .views import groups, memberships, roles, users
+from .views import bulk, groups, memberships, roles, users
 
 app_name = "habilitations"
 urlpatterns = [
@@ -21,4 +21,12 @@ urlpatterns = [
     path("utilisateurs/<int:user_id>/appartenance/", memberships.memberships, name="memberships"),
     path("utilisateurs/<int:user_id>/appartenance/<int:group_id>/retirer/", memberships.membership_remove,
          name="membership_remove"),
+    path("utilisateurs/<int:user_id>/appartenance/<int:group_id>/date-de-fin/", memberships.membership_end,
+         name="membership_end"),
+    path("utilisateurs/import/", bulk.users_import, name="users_import"),
+    path("utilisateurs/import/modele.<str:file_format>", bulk.users_import_template, name="users_import_template"),
+    path("utilisateurs/import/<int:import_id>/", bulk.users_import_preview, name="users_import_preview"),
+    path("utilisateurs/import/<int:import_id>/confirmer/", bulk.users_import_confirm, name="users_import_confirm"),
+    path("utilisateurs/import/<int:import_id>/erreurs.csv", bulk.users_import_errors, name="users_import_errors"),
+    path("utilisateurs/export.<str:file_format>", bulk.users_export, name="users_export"),
 ]

@@ -9,7 +9,8 @@ from portail import access
 
 
 class Viewer:
-    """The person the menu is built for, with the one costly fact several entries need computed once."""
+    """The person the menu is built for. The costly facts come from `access`, which answers each once per
+    request: the consultation Cafs the page's own service already computed, « sees a convention »."""
 
     def __init__(self, user):
         self.user = user
@@ -32,8 +33,7 @@ class MenuEntry:
 
 ENTRIES: list[MenuEntry] = [
     MenuEntry("Accueil", "home:index", lambda v: True),
-    MenuEntry("Consulter les conventions", "conventions:list",
-              lambda v: access.conventions_visible_to(v.user).exists()),
+    MenuEntry("Consulter les conventions", "conventions:list", lambda v: access.sees_a_convention(v.user)),
     MenuEntry("Consulter Dossiers", "dossiers:search", lambda v: bool(v.consultation_cafs)),
     MenuEntry("Dialogue", "dialogue:mine", lambda v: access.may_use_dialogue(v.user, v.consultation_cafs)),
     MenuEntry("Messages des partenaires", "dialogue:inbox", lambda v: access.may_answer_dialogue(v.user)),

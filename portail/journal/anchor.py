@@ -1,8 +1,8 @@
-"""The anchor file: after each successful verification the journal's head (entry count, last id,
-last hash, time) is appended to a file outside the database (`JOURNAL_ANCHOR_FILE`).
+"""The anchor file: after each successful verification the last verified batch (its id and hash, the
+last sealed entry id, the number of sealed entries, the time) is appended to a file outside the database (`JOURNAL_ANCHOR_FILE`).
 
 A database rewritten afterwards, even by someone holding the HMAC key and the owner role, no longer
-contains the anchored (id, hash) or has fewer entries: the next verification says so. Each line
+contains the anchored batch or has fewer entries: the next verification says so. Each line
 carries its own HMAC, so an edited line is refused rather than trusted. Keep the file on storage the
 database's administrators cannot rewrite (another host, or `chattr +a`).
 """
@@ -27,7 +27,8 @@ class Anchor:
     at: str  # ISO time of the verification
     count: int  # entries in the journal then
     last_id: int | None  # id of the last entry (None: empty journal)
-    last_hash: str
+    last_hash: str  # the last batch's hash (an entry's hash in anchors written before batches)
+    batch: int | None = None  # id of the last batch verified
 
     def describe(self) -> str:
         return f"ancre du {self.at[:19].replace('T', ' ')} ({self.count} entrée(s), dernière n° {self.last_id})"

@@ -11,7 +11,7 @@ has to load a row only to journal it.
 from typing import Any, NotRequired, TypedDict
 
 from .models import Action, JournalEntry
-from .services import _append
+from .services import _append, journal_via  # noqa: F401 - journal_via: the channel of a change
 
 Ref = Any  # a model instance or its primary key (or None)
 
@@ -117,8 +117,11 @@ def role_removed(*, actor: Ref, group, role, cascade_from=None, ip: str | None =
                    convention=group.convention_id, group=group, role=role, details=details)
 
 
-def membership_added(*, actor: Ref, group, user, ip: str | None = None) -> JournalEntry:
+def membership_added(*, actor: Ref, group, user, ends_on=None, ip: str | None = None) -> JournalEntry:
+    """`ends_on`: the last day a time-bound membership grants anything (none: no end)."""
     details: MembershipDetails = {"group": group.code, "user": user.username}
+    if ends_on is not None:
+        details["ends_on"] = ends_on.isoformat()  # type: ignore[typeddict-unknown-key]
     return _append(action=Action.MEMBERSHIP_ADDED, actor=actor, ip=ip, caf=group.convention.caf_id,
                    convention=group.convention_id, group=group, target_user=user, details=details)
 
@@ -210,9 +213,9 @@ def attestation_printed(*, actor: Ref, caf: Ref, number: str, reference: str, tr
 
 
 def attestation_posted(*, actor: Ref, caf: Ref, number: str, reference: str, trace: AccessTrace,
-                       grant: dict | None = None, ip: str | None = None) -> JournalEntry:
+                       grant: dict | None = None, ip: str | None = None, kind: str = "paiement") -> JournalEntry:
     return _append(action=Action.ATTESTATION_POSTED, actor=actor, ip=ip, caf=caf, dossier_number=number,
-                   details={"reference": reference, **trace}, **_grant_cols(grant))
+                   details={"reference": reference, "kind": str(kind), **trace}, **_grant_cols(grant))
 
 
 def attestation_sent(*, actor: Ref, request, ip: str | None = None) -> JournalEntry:
@@ -513,3 +516,118 @@ def caf_settings_updated(*, actor: Ref, caf, changes: dict[str, list], ip: str |
     [before, after], so the journal alone tells what the attestations said and who had to use a second factor."""
     return _append(action=Action.CAF_SETTINGS_UPDATED, actor=actor, ip=ip, caf=caf.pk,
                    details={"caf": caf.code, "changes": changes})
+
+
+# ---------------------------------------------------------------- API tokens and the channel of a change
+
+
+def api_token_created(*, actor: Ref, token, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.API_TOKEN_CREATED, actor=actor, ip=ip, **_convention_cols(token.convention),
+                   details={"token": token.prefix, "name": token.name, "scopes": list(token.scopes),
+                            "expires_at": token.expires_at.isoformat()})
+
+
+def api_token_revoked(*, actor: Ref, token, ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.API_TOKEN_REVOKED, actor=actor, ip=ip, **_convention_cols(token.convention),
+                   details={"token": token.prefix, "name": token.name})
+
+
+def api_refused(*, reason: str, channel: str, token=None, convention=None, path: str = "", message: str = "",
+                ip: str | None = None) -> JournalEntry:
+    """A call refused by the API or SCIM: bad, expired or revoked token, another convention's object…
+    `token`: when the token was recognised (its creator is then the actor)."""
+    details = {"reason": reason, "channel": channel}
+    if token is not None:
+        details["token"] = token.prefix
+        convention = convention if convention is not None else token.convention
+    if path:
+        details["path"] = path[:200]
+    if message:
+        details["message"] = message[:300]
+    return _append(action=Action.API_REFUSED, actor=token.created_by_id if token is not None else None, ip=ip,
+                   **_convention_cols(convention), details=details)
+
+
+def api_journal_read(*, token, filters: dict, rows: int, ip: str | None = None) -> JournalEntry:
+    """The journal of the token's convention read through the API, written before the page leaves (R9)."""
+    return _append(action=Action.API_JOURNAL_READ, actor=token.created_by_id, ip=ip,
+                   **_convention_cols(token.convention),
+                   details={"token": token.prefix, "filters": filters, "rows": rows})
+
+
+# ---------------------------------------------------------------- time-bound memberships, bulk files
+
+
+def membership_updated(*, actor: Ref, group, user, ends_on, before, ip: str | None = None) -> JournalEntry:
+    """The end date of a membership set, changed or removed (`ends_on` None: no end any more)."""
+    return _append(action=Action.MEMBERSHIP_UPDATED, actor=actor, ip=ip, caf=group.convention.caf_id,
+                   convention=group.convention_id, group=group, target_user=user,
+                   details={"group": group.code, "user": user.username,
+                            "ends_on": ends_on.isoformat() if ends_on else None,
+                            "before": before.isoformat() if before else None})
+
+
+def import_applied(*, actor: Ref, convention, file: str, sha256: str, counts: dict,
+                   ip: str | None = None) -> JournalEntry:
+    """A file of users confirmed and written (each change has its own entry too, with the same file)."""
+    return _append(action=Action.IMPORT_APPLIED, actor=actor, ip=ip, **_convention_cols(convention),
+                   details={"file": file[:200], "sha256": sha256, "counts": counts})
+
+
+def import_refused(*, actor: Ref, convention, file: str, sha256: str, reason: str, lines: int = 0,
+                   ip: str | None = None) -> JournalEntry:
+    """A file of users refused (unreadable, or `lines` lines refused, or changed since its preview): nothing written."""
+    return _append(action=Action.IMPORT_REFUSED, actor=actor, ip=ip, **_convention_cols(convention),
+                   details={"file": file[:200], "sha256": sha256, "reason": reason[:300], "lines": lines})
+
+
+def scope_exported(*, actor: Ref, convention, file_format: str, counts: dict,
+                   ip: str | None = None) -> JournalEntry:
+    """Users, groups, roles and memberships of the actor's scope exported, written before the file leaves."""
+    return _append(action=Action.SCOPE_EXPORTED, actor=actor, ip=ip, **_convention_cols(convention),
+                   details={"format": file_format, "counts": counts})
+
+
+# ---------------------------------------------------------------- ProConnect sign-in
+
+
+def login_via(*, user, method: str, second_factor: str, acr: str = "", ip: str | None = None) -> JournalEntry:
+    """A login through an identity provider (`method` « proconnect »); `second_factor`: « provider » when the
+    provider asserted one (acr/amr), « portal » when the portal's own code followed, « none »."""
+    return _append(action=Action.LOGIN, actor=user, ip=ip,
+                   details={"method": method, "second_factor": second_factor, "acr": acr[:100]})
+
+
+def proconnect_linked(*, actor: Ref, user, issuer: str, email: str = "", ip: str | None = None) -> JournalEntry:
+    return _append(action=Action.PROCONNECT_LINKED, actor=actor, ip=ip, target_user=user,
+                   details={"issuer": issuer[:255], "email": email[:254]})
+
+
+def proconnect_unlinked(*, actor: Ref, user, convention=None, ip: str | None = None) -> JournalEntry:
+    """`actor` the user himself (« Mon compte ») or whoever may change him (an administrator, a Caf agent)."""
+    return _append(action=Action.PROCONNECT_UNLINKED, actor=actor, ip=ip, target_user=user,
+                   **_convention_cols(convention), details={})
+
+
+def proconnect_refused(*, reason: str, user: Ref = None, subject: str = "", email: str = "", detail: str = "",
+                       ip: str | None = None) -> JournalEntry:
+    """A ProConnect sign-in or link refused: `reason` unlinked, closed, locked, state, provider, token, id_token,
+    userinfo, unavailable, already_linked, other_user; `user` the portal user concerned when known."""
+    return _append(action=Action.PROCONNECT_REFUSED, ip=ip, target_user=user,
+                   details={"reason": reason, "sub": subject[:255], "email": email[:254], "detail": detail[:200]})
+
+
+# ---------------------------------------------------------------- SCIM provisioning
+
+
+def scim_identity_updated(*, actor: Ref, user, convention, changes: Changes, ip: str | None = None) -> JournalEntry:
+    """What a SCIM client keeps of a person beside the portal's fields changed: `changes` maps externalId,
+    userName (the client's alias) or employeeNumber to the new value."""
+    return _append(action=Action.USER_UPDATED, actor=actor, ip=ip, target_user=user, **_convention_cols(convention),
+                   details={"scim": dict(changes)})
+
+
+def scim_group_updated(*, actor: Ref, group, changes: Changes, ip: str | None = None) -> JournalEntry:
+    """The client's id of a group (`externalId`) set or changed."""
+    return _append(action=Action.GROUP_UPDATED, actor=actor, ip=ip, caf=group.convention.caf_id,
+                   convention=group.convention_id, group=group, details={"scim": dict(changes)})

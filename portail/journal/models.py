@@ -98,6 +98,18 @@ class Action(models.TextChoices):
     DOSSIERS_LOADED = "dossiers_loaded", "Chargement d'un extrait de dossiers allocataires"
     # « Paramètres de la Caf » (address and signatory of its attestations, second factor for all)
     CAF_SETTINGS_UPDATED = "caf_settings_updated", "Paramètres de la Caf modifiés"
+    # Large partners: bulk files, API tokens, ProConnect sign-in, time-bound memberships
+    MEMBERSHIP_UPDATED = "membership_updated", "Appartenance modifiée (date de fin)"
+    IMPORT_APPLIED = "import_applied", "Import d'un fichier d'utilisateurs"
+    IMPORT_REFUSED = "import_refused", "Import d'un fichier d'utilisateurs refusé"
+    SCOPE_EXPORTED = "scope_exported", "Export des utilisateurs, groupes et rôles"
+    API_TOKEN_CREATED = "api_token_created", "Jeton d'API créé"
+    API_TOKEN_REVOKED = "api_token_revoked", "Jeton d'API révoqué"
+    API_REFUSED = "api_refused", "Appel d'API ou SCIM refusé"
+    API_JOURNAL_READ = "api_journal_read", "Journal lu par l'API"
+    PROCONNECT_LINKED = "proconnect_linked", "Identité ProConnect liée"
+    PROCONNECT_UNLINKED = "proconnect_unlinked", "Identité ProConnect déliée"
+    PROCONNECT_REFUSED = "proconnect_refused", "Connexion ProConnect refusée"
 
 
 # Habilitation changes (« Supervision modifier »): a small share of the journal, read by convention or Caf
@@ -115,8 +127,31 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise PermissionError("Le journal ne s'efface pas.")
 
 
+CONTENT_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def entry_content(entry_id, created_at, action, actor_id, actor_identifier, ip, caf_id, convention_id, group_id,
+                  role_id, target_user_id, dossier_number, details) -> str:
+    """What an entry's HMAC covers (format 2): its id (its place in the journal) and its content.
+
+    One function for the writer, the model and the verification's loop, so the bytes never differ;
+    `created_at` is an aware datetime or already its ISO text (the verification reads it as text).
+    """
+    return CONTENT_ENCODER.encode(
+        [2, entry_id, created_at if isinstance(created_at, str) else created_at.isoformat(), action, actor_id, actor_identifier, ip, caf_id, convention_id,
+         group_id, role_id, target_user_id, dossier_number, details])
+
+
+def keyed_hash(content: str, key: bytes) -> str:
+    return hmac.digest(key, content.encode(), "sha256").hex()
+
+
 class JournalEntry(models.Model):
-    """One event, chained to the previous one by `entry_hash` (R9).
+    """One event (R9), written freely (no lock shared between requests) and sealed later into a
+    `JournalBatch`: `entry_hash` is the HMAC of the entry's id and content.
+
+    Entries written before batches existed (`previous_hash` set) form the historical chain: each one's
+    HMAC covers its content and the previous entry's hash; the first batch seals that chain.
 
     Ids are kept as plain integers (not foreign keys) so no deletion elsewhere can
     ever cascade into or block on the journal, and the hashed content never changes.
@@ -136,8 +171,8 @@ class JournalEntry(models.Model):
     target_user_id = models.BigIntegerField(null=True, blank=True)
     dossier_number = models.CharField(max_length=20, blank=True)
     details = models.JSONField(default=dict, blank=True)
-    previous_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
+    previous_hash = models.CharField(max_length=64, blank=True)  # historical chain only; "" since batches
+    entry_hash = models.CharField(max_length=64)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -157,7 +192,7 @@ class JournalEntry(models.Model):
         ]
 
     def save(self, *args, **kwargs):
-        if self.pk is not None:
+        if not self._state.adding:
             raise PermissionError("Le journal ne se modifie pas.")
         super().save(*args, **kwargs)
 
@@ -165,6 +200,14 @@ class JournalEntry(models.Model):
         raise PermissionError("Le journal ne s'efface pas.")
 
     def hashed_content(self) -> str:
+        if self.previous_hash:
+            return self.chained_content()
+        return entry_content(self.pk, self.created_at, self.action, self.actor_id, self.actor_identifier,
+                             self.ip_address, self.caf_id, self.convention_id, self.group_id, self.role_id,
+                             self.target_user_id, self.dossier_number, self.details)
+
+    def chained_content(self) -> str:
+        """The historical format: the content and the previous entry's hash, without the id."""
         return json.dumps(
             {
                 "created_at": self.created_at.isoformat(),
@@ -187,15 +230,59 @@ class JournalEntry(models.Model):
         )
 
     def compute_hash(self, key: bytes | None = None) -> str:
-        """HMAC-SHA256 of the content (which includes the previous entry's hash)."""
-        return hmac.new(key or journal_key(), self.hashed_content().encode(), hashlib.sha256).hexdigest()
+        """HMAC-SHA256 of the content (format 2: with the id; historical: with the previous entry's hash)."""
+        return keyed_hash(self.hashed_content(), key or journal_key())
+
+
+class JournalBatch(models.Model):
+    """A sealed run of entries: every id in (previous batch's `last_id`, `last_id`], except `gaps` (ids
+    drawn by transactions that rolled back), in id order, summed up by a Merkle root, and chained to the
+    previous batch by `batch_hash` (an HMAC). `kind` "chain" is the historical chain of entries written
+    before batches existed: its `merkle_root` is that chain's last entry hash.
+    """
+
+    MERKLE, CHAIN = "merkle", "chain"
+
+    kind = models.CharField(max_length=10, default=MERKLE)
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField(unique=True)
+    entry_count = models.IntegerField()
+    gaps = models.JSONField(default=list, blank=True)  # [[first, last], …] ids never committed
+    merkle_root = models.CharField(max_length=64)
+    previous_hash = models.CharField(max_length=64)
+    batch_hash = models.CharField(max_length=64, unique=True)
+    sealed_at = models.DateTimeField()
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Le journal ne se modifie pas.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Le journal ne s'efface pas.")
+
+    def compute_hash(self, key: bytes | None = None) -> str:
+        return batch_hash(key or journal_key(), kind=self.kind, first_id=self.first_id, last_id=self.last_id,
+                          entry_count=self.entry_count, gaps=self.gaps, merkle_root=self.merkle_root,
+                          previous_hash=self.previous_hash, sealed_at=self.sealed_at)
+
+
+def batch_hash(key: bytes, *, kind, first_id, last_id, entry_count, gaps, merkle_root, previous_hash,
+               sealed_at) -> str:
+    content = json.dumps([kind, first_id, last_id, entry_count, gaps, merkle_root, previous_hash,
+                          sealed_at.isoformat()], separators=(",", ":"))
+    return keyed_hash("batch:" + content, key)
 
 
 class JournalHead(models.Model):
-    """Single row (pk=1) describing the end of the chain: its hash, id and the number of entries.
-
-    Locking it serialises appends so the chain never forks; it is updated in the same statement
-    step as each append, so a table emptied or cut short no longer matches it.
+    """Single row (pk=1) describing what is sealed: the last batch's hash, the last sealed id and the
+    number of sealed entries. Only the sealer locks and updates it (appends never touch it); every
+    entry whose id is at most `last_id` is committed (or was rolled back), none can still appear.
     """
 
     last_hash = models.CharField(max_length=64, default=GENESIS)

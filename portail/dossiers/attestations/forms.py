@@ -66,6 +66,26 @@ class AttestationForm(PortalForm):
         return data
 
 
+class PostForm(PortalForm):
+    """« Envoyer par courrier »: which attestation the Caf posts (the payment one covers the last twelve months)."""
+
+    kind = forms.ChoiceField(
+        label="Attestation à envoyer",
+        choices=[
+            (IssuedAttestation.Kind.PAYMENTS, "Attestation de paiement des douze derniers mois"),
+            (IssuedAttestation.Kind.RIGHTS, "Attestation de droits (droits ouverts, montant mensuel, quotient familial)"),
+        ],
+        initial=IssuedAttestation.Kind.PAYMENTS,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choisissez l'attestation à envoyer.",
+                        "invalid_choice": "Choisissez l'attestation à envoyer."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "envoi")  # the page's other form already has a « kind »
+        super().__init__(*args, **kwargs)
+
+
 def _month(value: str) -> date:
     year, month = value.split("-")
     return date(int(year), int(month), 1)

@@ -5,12 +5,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models.base import ModelState
+
 from ..models import (
     Benefit, Debt, Dossier, FamilyMember, Housing, Letter, Payee, Payment, Resource, Right, RsaInfo,
 )
 from . import formulas as fx
 from .benefits import (
-    HOUSING, QF_BENEFITS, declared_quarter, draw_declarations, event_starts, month_amounts, n2_income, request_starts,
+    HOUSING, QF_BENEFITS, draw_declarations, event_starts, minimum_amounts, month_base, n2_income, request_starts,
 )
 from .calendar import add_months, age, month_end, month_of
 from .cdap import add_cdap_fields
@@ -29,6 +31,26 @@ END_REASONS = {
     Benefit.PPA: "Ressources du trimestre supérieures au seuil de versement",
 }
 NO_RIGHT_REASON = "Aucune prestation due : ressources ou situation hors des conditions d'ouverture"
+CHANGE_LETTER = "Accusé de réception de votre déclaration de changement de situation"
+
+
+def event_days(household) -> list[date]:
+    """The days of the window's events: a separation, each job lost or found."""
+    days = [household.isolated_on] if household.isolated_on else []
+    return days + [a.change_on for a in household.adults if a.change_on]
+
+
+_DOSSIER_DEFAULTS = {f.attname: f.get_default() for f in Dossier._meta.concrete_fields}
+
+
+def _new_dossier(*, caf, **values) -> Dossier:
+    """An unsaved Dossier with its defaults, without Model.__init__'s per-field work (one per file built)."""
+    dossier = Dossier.__new__(Dossier)
+    dossier.__dict__.update(_DOSSIER_DEFAULTS)
+    dossier.__dict__.update(values)
+    dossier._state = ModelState()
+    dossier.caf = caf
+    return dossier
 
 
 @dataclass
@@ -45,13 +67,16 @@ def build_dossier(*, caf, number: str, r: random.Random, pools, ref: date) -> Bu
     home = draw_home(r, household, caf, pools)
     declarations = draw_declarations(r, household)
     starts = event_starts(household, home)
-    requests = request_starts(r, household, home, declarations, starts)
-    starts.update({b: month_of(d) for b, d in requests.items()})
     window = household.window
+    # Each month's household, scale and benefits other than RSA / prime d'activité, computed once.
+    bases = [month_base(household, home, declarations, month, starts) for month in window]
+    requests = request_starts(r, household, bases)
+    starts.update({b: month_of(d) for b, d in requests.items()})
+    rsa_from, ppa_from = starts.get(Benefit.RSA), starts.get(Benefit.PPA)
     gross: dict = {}
-    for month in window:
-        for benefit, amount in month_amounts(household, home, declarations, month, starts).items():
-            gross[(benefit, month)] = amount
+    for base in bases:
+        for benefit, amount in minimum_amounts(base, rsa_from=rsa_from, ppa_from=ppa_from).items():
+            gross[(benefit, base.month)] = amount
 
     # Créances before payments: their deductions lower the net paid.
     crds = {key: crds_of(key[0], amount) for key, amount in gross.items()}
@@ -61,7 +86,7 @@ def build_dossier(*, caf, number: str, r: random.Random, pools, ref: date) -> Bu
     female = household.female
     last_name = r.choice(pools.last_names).upper()
     first_name = r.choice(pools.female_names if female else pools.male_names)
-    out = Built(Dossier(
+    out = Built(_new_dossier(
         caf=caf, number=number, title="Mme" if female else "M.", last_name=last_name, first_name=first_name,
         birth_date=household.born, opened_on=household.opened_on,
     ))
@@ -99,7 +124,8 @@ def build_dossier(*, caf, number: str, r: random.Random, pools, ref: date) -> Bu
     if household.spouse:
         s_last, s_first, s_sex, s_born = household.spouse
         add(FamilyMember, position=1, relationship=FamilyMember.Relationship.SPOUSE,
-            last_name=(s_last or last_name).upper(), first_name=s_first, sex=s_sex, birth_date=s_born)
+            last_name=(s_last or last_name).upper(), first_name=s_first, sex=s_sex, birth_date=s_born,
+            left_on=household.adults[1].left_on)
     for i, born in enumerate(household.births):
         sex = r.choice("FM")
         add(FamilyMember, position=2 + i, relationship=FamilyMember.Relationship.CHILD, last_name=last_name,
@@ -130,8 +156,9 @@ def build_dossier(*, caf, number: str, r: random.Random, pools, ref: date) -> Bu
     if rsa_right and rsa_right["status"] == Right.Status.OPEN:
         last = window[-1]
         scale = scale_for(last)
-        _, forfait = fx.rsa(scale, couple=household.couple, ages=fx.children_ages(last, household.births),
-                            resources=ZERO, lump=False)
+        state = household.at(last)
+        _, forfait = fx.rsa(scale, couple=state.couple, ages=fx.children_ages(last, household.births),
+                            resources=ZERO, lump=False, isolated=state.isolated)
         requested = requests.get(Benefit.RSA) or rsa_right["start_date"]
         add(RsaInfo, **rsa_row(r, ref=ref, born=household.born, requested_on=requested,
                                opened_on=rsa_right["start_date"], amount=rsa_right["monthly_amount"], forfait=forfait))
@@ -141,6 +168,11 @@ def build_dossier(*, caf, number: str, r: random.Random, pools, ref: date) -> Bu
     notices = [(p.created_on, notice_subject(p.benefit)) for p in plans]
     for values in letter_rows(r, ref=ref, opened_on=household.opened_on, rights=rights, notices=notices):
         add(Letter, **values)
+    # Each event of the window was declared by the allocataire: the Caf acknowledged it.
+    for day in event_days(household):
+        sent_on = day + timedelta(days=r.randint(3, 15))
+        if household.opened_on <= sent_on < ref:
+            add(Letter, sent_on=sent_on, subject=CHANGE_LETTER, channel=Letter.Channel.ONLINE)
 
     # The file: status with its reason, quotient familial recomputable from the ressources tab.
     dossier = out.dossier
@@ -150,7 +182,7 @@ def build_dossier(*, caf, number: str, r: random.Random, pools, ref: date) -> Bu
     # A child for whom the AEEH is paid that month counts ½ part more (he is the one marked disabled).
     disabled = 1 if gross.get((Benefit.AEEH, last), ZERO) > 0 else 0
     dossier.family_quotient = fx.family_quotient(
-        annual_income=n2_income(household, last.year - 2), family_benefits=family, children=children,
+        annual_income=n2_income(household, last.year - 2, last), family_benefits=family, children=children,
         disabled_children=disabled)
     dossier.family_quotient_month = last
     dossier.family_quotient_income_year = last.year - 2
@@ -161,7 +193,7 @@ def build_dossier(*, caf, number: str, r: random.Random, pools, ref: date) -> Bu
     couple = household.couple
     dossier.family_situation = (
         r.choice((Dossier.FamilySituation.MARRIED, Dossier.FamilySituation.PACS, Dossier.FamilySituation.COHABITING))
-        if couple else
+        if couple else Dossier.FamilySituation.SEPARATED if household.isolated_on else
         r.choice((Dossier.FamilySituation.SEPARATED, Dossier.FamilySituation.DIVORCED)) if household.single_parent
         else r.choices((Dossier.FamilySituation.SINGLE, Dossier.FamilySituation.WIDOWED), weights=(92, 8))[0]
     )

@@ -47,8 +47,12 @@ def add_cdap_fields(out, *, household, home, ref: date, seed) -> None:
     # Famille: each adult's activity from the timeline's income kind; France Travail for job seekers
     # and every RSA beneficiary (automatic registration since 2025).
     for adult, row in zip(household.adults, [m for m in members if m["relationship"] != FamilyMember.Relationship.CHILD]):
-        row["activity"] = ACTIVITY[adult.kind]
-        if adult.kind == Resource.Kind.UNEMPLOYMENT or (rsa and adult.role == "allocataire"):
+        kind = adult.current_kind
+        row["activity"] = ACTIVITY[kind]
+        row["activity_since"] = adult.change_on  # a job lost or found in the window: the day it changed
+        if adult.change_on and kind == Resource.Kind.UNEMPLOYMENT:
+            row["france_travail_since"] = min(ref - timedelta(days=1), adult.change_on + timedelta(days=r.randint(0, 10)))
+        elif kind == Resource.Kind.UNEMPLOYMENT or (rsa and adult.role == "allocataire"):
             row["france_travail_since"] = max(household.opened_on, ref - timedelta(days=r.randint(40, 900)))
         if adult.aah_since:
             row["disabled"] = True
@@ -56,7 +60,7 @@ def add_cdap_fields(out, *, household, home, ref: date, seed) -> None:
                 row["protection"] = r.choice(list(FamilyMember.Protection))
         elif r.random() < 0.005:
             row["protection"] = FamilyMember.Protection.CURATORSHIP
-        if row["sex"] == "F" and age(row["birth_date"], ref) < 43 and r.random() < 0.04:
+        if row["sex"] == "F" and not adult.left_on and age(row["birth_date"], ref) < 43 and r.random() < 0.04:
             row["expected_birth_on"] = ref + timedelta(days=r.randint(30, 200))
     children = [m for m in members if m["relationship"] == FamilyMember.Relationship.CHILD]
     paid = {p["benefit"] for p in _rows(out, Payment)}

@@ -3,8 +3,10 @@
 The coherence tests call these same functions with inputs read back from the other tabs, so a
 figure shown can be recomputed from the file itself.
 """
+from calendar import monthrange
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from .scales import (
     ARS_CEILING, ARS_STEP, CF_CEILING, CF_RAISED_CEILING, CF_STEP, PAJE_FULL_CEILING, PAJE_PARTIAL_CEILING,
@@ -24,14 +26,21 @@ def age_in(month: date, born: date) -> int | None:
     A child born during a month counts from the month after (rights start the month after)."""
     if born >= month:
         return None
-    ref = date(month.year, month.month, 1)
-    prev_last = date.fromordinal(ref.toordinal() - 1)
-    return prev_last.year - born.year - ((prev_last.month, prev_last.day) < (born.month, born.day))
+    year, prev = (month.year, month.month - 1) if month.month > 1 else (month.year - 1, 12)
+    # Not yet his birthday on the last day of `prev`: born later in the year, or on 29 February of a
+    # year whose February has 28 days.
+    before = prev < born.month or (prev == born.month and monthrange(year, prev)[1] < born.day)
+    return year - born.year - before
 
 
 def children_ages(month: date, births: list[date]) -> list[int]:
-    ages = (age_in(month, b) for b in births)
-    return sorted((a for a in ages if a is not None and a < AF_AGE_LIMIT), reverse=True)
+    ages = []
+    for born in births:
+        a = age_in(month, born)
+        if a is not None and a < AF_AGE_LIMIT:
+            ages.append(a)
+    ages.sort(reverse=True)
+    return ages
 
 
 def family_allowance(scale: Scale, ages: list[int], annual_income: Decimal) -> Decimal:
@@ -105,11 +114,18 @@ def minimum_coefficient(*, couple: bool, children: int, single_parent_raised: bo
     return coefficient
 
 
-def raised_single_parent(*, couple: bool, ages: list[int]) -> bool:
-    """RSA / prime d'activité majorés: a single parent while the youngest child is under 3."""
-    return not couple and bool(ages) and min(ages) < 3
+def raised_single_parent(*, couple: bool, ages: list[int], isolated: bool = False) -> bool:
+    """RSA / prime d'activité majorés (CASF L262-9, CSS L842-7): a single parent while the youngest
+    child is under 3, or during the twelve months after the separation (`isolated`)."""
+    return not couple and bool(ages) and (isolated or min(ages) < 3)
 
 
+@lru_cache(maxsize=1024)
+def _forfait(base: Decimal, couple: bool, children: int, raised: bool) -> Decimal:
+    return money(base * minimum_coefficient(couple=couple, children=children, single_parent_raised=raised))
+
+
+@lru_cache(maxsize=1024)
 def housing_lump(base: Decimal, *, persons: int) -> Decimal:
     if persons == 1:
         return money(base * Decimal("0.12"))
@@ -118,10 +134,11 @@ def housing_lump(base: Decimal, *, persons: int) -> Decimal:
     return money(base * Decimal("1.8") * Decimal("0.165"))
 
 
-def rsa(scale: Scale, *, couple: bool, ages: list[int], resources: Decimal, lump: bool) -> tuple[Decimal, Decimal]:
+def rsa(scale: Scale, *, couple: bool, ages: list[int], resources: Decimal, lump: bool,
+        isolated: bool = False) -> tuple[Decimal, Decimal]:
     """(amount, forfait): forfait − monthly resources (incl. family benefits) − forfait logement."""
-    raised = raised_single_parent(couple=couple, ages=ages)
-    forfait = money(scale.rsa * minimum_coefficient(couple=couple, children=len(ages), single_parent_raised=raised))
+    raised = raised_single_parent(couple=couple, ages=ages, isolated=isolated)
+    forfait = _forfait(scale.rsa, couple, len(ages), raised)
     persons = (2 if couple else 1) + len(ages)
     amount = money(forfait - resources - (housing_lump(scale.rsa, persons=persons) if lump else ZERO))
     return (amount if amount >= RSA_MIN else ZERO), forfait
@@ -137,11 +154,11 @@ def ppa_bonus(scale: Scale, earnings: Decimal) -> Decimal:
 
 
 def ppa(scale: Scale, *, couple: bool, ages: list[int], earnings: list[Decimal], other: Decimal,
-        lump: bool) -> tuple[Decimal, Decimal]:
+        lump: bool, isolated: bool = False) -> tuple[Decimal, Decimal]:
     """(amount, forfait) of the prime d'activité. `other`: every non-earned resource, family benefits
     (Paje included) and AAH included."""
-    raised = raised_single_parent(couple=couple, ages=ages)
-    forfait = money(scale.ppa * minimum_coefficient(couple=couple, children=len(ages), single_parent_raised=raised))
+    raised = raised_single_parent(couple=couple, ages=ages, isolated=isolated)
+    forfait = _forfait(scale.ppa, couple, len(ages), raised)
     earned = sum(earnings, ZERO)
     bonus = sum((ppa_bonus(scale, e) for e in earnings), ZERO)
     persons = (2 if couple else 1) + len(ages)

@@ -1,4 +1,9 @@
-"""One household's timeline: people, births, affiliation, separation, activity and income."""
+"""One household's timeline: people, births, affiliation, separation, activity and income.
+
+Events inside the twelve-month window change the household from their month on: a couple that
+separates (the spouse leaves: a single parent from the month after), an adult who loses or finds a
+job (his income of each month follows). Every monthly amount reads the household of its month
+(`Household.at`), never today's."""
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -14,13 +19,46 @@ EARNED = (Resource.Kind.SALARY, Resource.Kind.SELF_EMPLOYED)
 @dataclass
 class Adult:
     role: str  # "allocataire" or "conjoint"
-    kind: str  # a Resource.Kind; Resource.Kind.NONE for an AAH beneficiary without income
+    kind: str  # a Resource.Kind before any job change (the N-2 years); NONE for AAH without income
     monthly: Decimal
     aah_since: date | None = None
+    left_on: date | None = None  # the spouse who left the household (separation)
+    change_on: date | None = None  # first day of the month a job was lost or found
+    new_kind: str = ""
+    new_monthly: Decimal = Decimal("0.00")
 
     @property
     def earned(self) -> bool:
         return self.kind in EARNED
+
+    def present(self, month: date) -> bool:
+        """In the household for `month`: a spouse who left counts until the month he left."""
+        return self.left_on is None or month <= self.left_on
+
+    def income_in(self, month: date) -> tuple[str, Decimal]:
+        """(kind, monthly income) of a month, after a job change from its month on."""
+        if self.change_on is not None and month >= self.change_on:
+            return self.new_kind, self.new_monthly
+        return self.kind, self.monthly
+
+    @property
+    def current_kind(self) -> str:
+        return self.new_kind if self.change_on is not None else self.kind
+
+
+@dataclass(frozen=True)
+class MonthHousehold:
+    """The household of one month: who lives there and what each adult earns that month."""
+
+    couple: bool
+    adults: tuple  # Adult present that month
+    incomes: tuple  # (role, kind, monthly) of each adult present
+    alimony: Decimal
+    isolated: bool  # single parent within twelve months of the separation (RSA / prime majorés)
+
+    @property
+    def monthly_income(self) -> Decimal:
+        return sum((m for _, _, m in self.incomes), Decimal("0")) + self.alimony
 
 
 @dataclass
@@ -38,10 +76,26 @@ class Household:
     aeeh_since: date | None = None
     spouse: tuple | None = None
     year_factors: dict = field(default_factory=dict)  # N-2 income of a year = monthly × 12 × factor
+    isolated_on: date | None = None  # a separation inside the window: the day the spouse left
+    _months: dict = field(default_factory=dict, repr=False)
+    _n2: dict = field(default_factory=dict, repr=False)
 
     @property
     def single_parent(self) -> bool:
+        """Today (the end of the window): no spouse, children."""
         return not self.couple and bool(self.births)
+
+    def at(self, month: date) -> MonthHousehold:
+        state = self._months.get(month)
+        if state is None:
+            adults = tuple(a for a in self.adults if a.present(month))
+            couple = len(adults) == 2
+            isolated = (self.isolated_on is not None and not couple and bool(self.births)
+                        and month < add_months(month_of(self.isolated_on), 13))
+            state = self._months[month] = MonthHousehold(
+                couple=couple, adults=adults, incomes=tuple((a.role, *a.income_in(month)) for a in adults),
+                alimony=self.alimony if not couple else Decimal("0.00"), isolated=isolated)
+        return state
 
     @property
     def age(self) -> int:
@@ -127,7 +181,36 @@ def draw_household(r: random.Random, ref: date, pools) -> Household:
     )
     for year in range(ref.year - 4, ref.year):
         household.year_factors[year] = Decimal(str(round(r.uniform(0.9, 1.1), 3)))
+    _draw_events(r, household)
     return household
+
+
+JOB_CHANGE_CHANCE = 0.1
+SEPARATION_CHANCE = 0.1  # of couples with children
+
+
+def _draw_events(r: random.Random, household: Household) -> None:
+    """Job changes and separations inside the window, each from the first day of its month."""
+    window = household.window
+    for adult in household.adults:
+        if adult.aah_since or r.random() >= JOB_CHANGE_CHANCE:
+            continue
+        if adult.kind == Resource.Kind.SALARY:  # a job lost: unemployment benefit from that month
+            new_kind, new_monthly = Resource.Kind.UNEMPLOYMENT, money(adult.monthly * Decimal(str(round(r.uniform(0.57, 0.75), 3))))
+        elif adult.kind in (Resource.Kind.UNEMPLOYMENT, Resource.Kind.NONE):  # a job found
+            new_kind, new_monthly = Resource.Kind.SALARY, money(r.uniform(600, 2200))
+        else:
+            continue
+        adult.change_on = window[r.randint(1, len(window) - 1)]
+        adult.new_kind, adult.new_monthly = new_kind, new_monthly
+    if household.couple and household.births and r.random() < SEPARATION_CHANCE:
+        spouse = household.adults[1]
+        left_on = household.ref - timedelta(days=r.randint(20, 330))
+        if spouse.change_on is None and spouse.aah_since is None and left_on > household.opened_on + timedelta(days=60) \
+                and left_on > household.births[0]:
+            spouse.left_on = left_on
+            household.couple = False
+            household.separated_on = household.isolated_on = left_on
 
 
 def annual_income(household: Household, year: int, adult: Adult) -> Decimal:

@@ -1,38 +1,43 @@
-"""Benefit scales (barèmes) per period, monthly amounts in euros before CRDS.
+"""Benefit scales (barèmes) per period, read from the data file `portail/dossiers/data/scales.toml`.
 
-Each scale applies from its date (revaluation on 1 April, art. L161-25 CSS) until the next one.
-Sources, as published for each period:
-- 1 April 2024 (+4.6 %): BMAF 464.13 € (AF 2 enfants 148.52 €); RSA 635.71 €; prime d'activité 622.63 €;
-  AAH 1,016.05 €; ASF 195.85 €; Paje allocation de base 184.81 €; ARS 416.40 / 439.38 / 454.60 €.
-- 1 April 2025 (+1.7 %): BMAF 472.02 € (AF 2 enfants 151.05 €); RSA 646.52 €; prime d'activité 633.21 €;
-  AAH 1,033.32 €; ASF 199.18 €; Paje 187.95 €; ARS 423.48 / 446.85 / 462.33 €.
-- 1 April 2026 (+0.9 %): the 2025 amounts revalued by 0.9 % (BMAF 476.27 €, RSA 652.34 €, AAH 1,042.62 €).
-Family benefits that are a share of the BMAF (CSS D521-1, D522-2, D541-1): AF 32 % (2 children),
-73 % (3), +41 % per further child, +16 % per child aged 14 or more (not the eldest of two);
-complément familial 41.65 % (62.48 % majoré); AEEH 32 %.
-RSA (CASF R262-1): +50 % for the 2nd person, +30 % for the 3rd and 4th, +40 % from the 5th; majoré
-for a single parent (L262-9): 128.412 % + 42.804 % per child. Forfait logement: 12 % of the
-one-person amount, 16 % of the two-person amount, 16.5 % of the three-person amount.
-Prime d'activité (CSS L842-3, D843-1, D843-2): forfait + 61 % of earnings + bonification per worker
-(0 under 59 × SMIC horaire, rising to 29.101 % of the forfait at 95 × SMIC horaire)
-− max(forfait, household resources) − forfait logement; not paid under 15 €.
-AF income ceilings (N-2 income): 2024 74,966 € / 99,922 € for two children, + 6,246 € per further
-child; 2025 78,565 € / 104,719 €, + 6,546 € (the 2025 ceilings also serve 2026 here).
-The ceilings of the Paje, complément familial and ARS and the housing aid formula are simplified
-(same order of magnitude, same dependencies), not the legal tables.
-CRDS: 0.5 % withheld from family benefits (AF, CF, ASF, Paje, ARS, AEEH).
+The figures (amounts per period revalued each April, shares of the BMAF, CRDS, income ceilings per
+family size) live in that file with their sources; this module only reads and checks it, and keeps
+the same names for its callers: `Scale`, `SCALES`, `scale_for`, `crds_of`, `money` and the ceilings.
+Rules (how an amount is computed from a scale) stay in formulas.py.
 """
+import tomllib
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 CENT = Decimal("0.01")
-CRDS_RATE = Decimal("0.005")
-CRDS_BENEFITS = frozenset({"AF", "CF", "ASF", "PAJE", "ARS", "AEEH"})
+SCALES_FILE = Path(__file__).resolve().parent.parent / "data" / "scales.toml"
+SCALES_FORMAT = "portail-scales/1"
+PERIOD_KEYS = {"since": date, "bmaf": str, "rsa": str, "ppa": str, "aah": str, "asf": str, "paje_full": str,
+               "paje_partial": str, "ars": list, "smic_hourly": str, "af_ceilings": dict}
+RATE_KEYS = ("af_two_children", "af_three_children", "af_per_further_child", "af_age_raise", "cf", "cf_raised",
+             "aeeh", "ppa_bonus_max", "crds")
+
+
+class ScalesFileError(ValueError):
+    """The scales file does not follow its schema."""
 
 
 def money(value) -> Decimal:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Rates:
+    af_two: Decimal
+    af_three: Decimal
+    af_extra: Decimal
+    af_age_raise: Decimal
+    cf: Decimal
+    cf_raised: Decimal
+    aeeh: Decimal
+    ppa_bonus_max: Decimal
 
 
 @dataclass(frozen=True)
@@ -48,79 +53,112 @@ class Scale:
     ars: tuple  # (6-10, 11-14, 15-18)
     smic_hourly: Decimal
     af_ceilings: tuple  # (first, second) ceiling for two children, step per further child
+    rates: Rates
 
-    def of_bmaf(self, percent: str) -> Decimal:
+    def of_bmaf(self, percent) -> Decimal:
         return money(self.bmaf * Decimal(percent) / 100)
 
-    @property
-    def af_two(self) -> Decimal:
-        return self.of_bmaf("32")
-
-    @property
-    def af_three(self) -> Decimal:
-        return self.of_bmaf("73")
-
-    @property
-    def af_extra(self) -> Decimal:
-        return self.of_bmaf("41")
-
-    @property
-    def af_age_raise(self) -> Decimal:
-        return self.of_bmaf("16")
-
-    @property
-    def cf(self) -> Decimal:
-        return self.of_bmaf("41.65")
-
-    @property
-    def cf_raised(self) -> Decimal:
-        return self.of_bmaf("62.48")
-
-    @property
-    def aeeh(self) -> Decimal:
-        return self.of_bmaf("32")
-
-    @property
-    def ppa_bonus_max(self) -> Decimal:
-        return money(self.ppa * Decimal("0.29101"))
+    # Shares of the BMAF, computed once per scale (they are read for every month of every file).
+    def __post_init__(self):
+        r = self.rates
+        for name, percent in (("af_two", r.af_two), ("af_three", r.af_three), ("af_extra", r.af_extra),
+                              ("af_age_raise", r.af_age_raise), ("cf", r.cf), ("cf_raised", r.cf_raised),
+                              ("aeeh", r.aeeh)):
+            object.__setattr__(self, name, self.of_bmaf(percent))
+        object.__setattr__(self, "ppa_bonus_max", money(self.ppa * r.ppa_bonus_max))
 
 
-SCALES = (
-    Scale(
-        since=date(2024, 4, 1), bmaf=Decimal("464.13"), rsa=Decimal("635.71"), ppa=Decimal("622.63"),
-        aah=Decimal("1016.05"), asf=Decimal("195.85"), paje_full=Decimal("184.81"), paje_partial=Decimal("92.41"),
-        ars=(Decimal("416.40"), Decimal("439.38"), Decimal("454.60")), smic_hourly=Decimal("11.65"),
-        af_ceilings=(74966, 99922, 6246),
-    ),
-    Scale(
-        since=date(2025, 4, 1), bmaf=Decimal("472.02"), rsa=Decimal("646.52"), ppa=Decimal("633.21"),
-        aah=Decimal("1033.32"), asf=Decimal("199.18"), paje_full=Decimal("187.95"), paje_partial=Decimal("93.98"),
-        ars=(Decimal("423.48"), Decimal("446.85"), Decimal("462.33")), smic_hourly=Decimal("11.88"),
-        af_ceilings=(78565, 104719, 6546),
-    ),
-    Scale(
-        since=date(2026, 4, 1), bmaf=Decimal("476.27"), rsa=Decimal("652.34"), ppa=Decimal("638.91"),
-        aah=Decimal("1042.62"), asf=Decimal("200.97"), paje_full=Decimal("189.64"), paje_partial=Decimal("94.82"),
-        ars=(Decimal("427.29"), Decimal("450.87"), Decimal("466.49")), smic_hourly=Decimal("12.02"),
-        af_ceilings=(78565, 104719, 6546),
-    ),
-)
+def _decimal(value, where: str) -> Decimal:
+    if not isinstance(value, str):
+        raise ScalesFileError(f"{where}: a decimal written as a string is expected, not {value!r}")
+    try:
+        return Decimal(value)
+    except ArithmeticError:
+        raise ScalesFileError(f"{where}: {value!r} is not a decimal") from None
+
+
+def _int(value, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ScalesFileError(f"{where}: a positive whole number of euros is expected, not {value!r}")
+    return value
+
+
+def parse_scales(data: dict) -> tuple[tuple[Scale, ...], dict]:
+    """(scales oldest first, other figures) from the parsed file; ScalesFileError when it breaks the schema."""
+    if data.get("format") != SCALES_FORMAT:
+        raise ScalesFileError(f"format: {SCALES_FORMAT!r} expected")
+    rates_in = data.get("rates", {})
+    missing = [k for k in (*RATE_KEYS, "crds_benefits") if k not in rates_in]
+    if missing:
+        raise ScalesFileError(f"rates: missing {', '.join(missing)}")
+    rates = Rates(*(_decimal(rates_in[k], f"rates.{k}") for k in RATE_KEYS[:-1]))
+    crds_benefits = rates_in["crds_benefits"]
+    if not isinstance(crds_benefits, list) or not all(isinstance(b, str) for b in crds_benefits):
+        raise ScalesFileError("rates.crds_benefits: a list of benefit codes is expected")
+    ceilings = data.get("ceilings", {})
+    shape = {"paje": ("full", "partial", "step"), "cf": ("full", "raised", "step"), "ars": ("full", "step")}
+    for benefit, keys in shape.items():
+        for key in keys:
+            _int(ceilings.get(benefit, {}).get(key), f"ceilings.{benefit}.{key}")
+    periods = data.get("period")
+    if not isinstance(periods, list) or not periods:
+        raise ScalesFileError("period: at least one [[period]] is expected")
+    scales = []
+    for i, p in enumerate(periods):
+        where = f"period[{i}]"
+        if set(p) != set(PERIOD_KEYS):
+            raise ScalesFileError(f"{where}: keys {sorted(PERIOD_KEYS)} expected, found {sorted(p)}")
+        for key, kind in PERIOD_KEYS.items():
+            if not isinstance(p[key], kind) or (kind is date and type(p[key]) is not date):
+                raise ScalesFileError(f"{where}.{key}: {kind.__name__} expected")
+        if len(p["ars"]) != 3:
+            raise ScalesFileError(f"{where}.ars: three amounts expected (6-10, 11-14, 15-18)")
+        af = p["af_ceilings"]
+        two = af.get("two_children")
+        if set(af) != {"two_children", "per_further_child"} or not isinstance(two, list) or len(two) != 2:
+            raise ScalesFileError(f"{where}.af_ceilings: two_children = [first, second] and per_further_child expected")
+        first, second = (_int(v, f"{where}.af_ceilings.two_children") for v in two)
+        step = _int(af["per_further_child"], f"{where}.af_ceilings.per_further_child")
+        if not first < second:
+            raise ScalesFileError(f"{where}.af_ceilings: the first ceiling is below the second")
+        scales.append(Scale(
+            since=p["since"], **{k: _decimal(p[k], f"{where}.{k}") for k in
+                                 ("bmaf", "rsa", "ppa", "aah", "asf", "paje_full", "paje_partial", "smic_hourly")},
+            ars=tuple(_decimal(v, f"{where}.ars") for v in p["ars"]), af_ceilings=(first, second, step), rates=rates,
+        ))
+    if [s.since for s in scales] != sorted({s.since for s in scales}):
+        raise ScalesFileError("period: periods in date order, one per date")
+    other = {"crds": _decimal(rates_in["crds"], "rates.crds"), "crds_benefits": frozenset(crds_benefits),
+             "ceilings": ceilings}
+    return tuple(scales), other
+
+
+def load_scales(path: Path = SCALES_FILE) -> tuple[tuple[Scale, ...], dict]:
+    with open(path, "rb") as fh:
+        return parse_scales(tomllib.load(fh))
+
+
+SCALES, _OTHER = load_scales()
+CRDS_RATE: Decimal = _OTHER["crds"]
+CRDS_BENEFITS: frozenset = _OTHER["crds_benefits"]
+_CEILINGS = _OTHER["ceilings"]
+PAJE_FULL_CEILING, PAJE_PARTIAL_CEILING, PAJE_STEP = (_CEILINGS["paje"][k] for k in ("full", "partial", "step"))
+CF_CEILING, CF_RAISED_CEILING, CF_STEP = (_CEILINGS["cf"][k] for k in ("full", "raised", "step"))
+ARS_CEILING, ARS_STEP = (_CEILINGS["ars"][k] for k in ("full", "step"))
+_BY_MONTH: dict = {}
 
 
 def scale_for(month: date) -> Scale:
     """The scale in force for a month; months before the first scale use the first one."""
-    current = SCALES[0]
-    for scale in SCALES:
-        if scale.since <= month:
-            current = scale
-    return current
+    scale = _BY_MONTH.get(month)
+    if scale is None:
+        scale = SCALES[0]
+        for candidate in SCALES:
+            if candidate.since <= month:
+                scale = candidate
+        _BY_MONTH[month] = scale
+    return scale
 
 
 def crds_of(benefit: str, gross: Decimal) -> Decimal:
     return money(gross * CRDS_RATE) if benefit in CRDS_BENEFITS else Decimal("0.00")
-
-
-# Simplified ceilings (annual N-2 income), see the module docstring.
-PAJE_FULL_CEILING, PAJE_PARTIAL_CEILING, PAJE_STEP = 35000, 42000, 7000
-CF_CEILING, CF_RAISED_CEILING, CF_STEP = 30000, 15000, 4000
-ARS_CEILING, ARS_STEP = 28000, 6500

@@ -1,4 +1,4 @@
-"""Feeding allocataire files: the interchange format « portail-dossiers/1 » (JSON Lines, docs/dossiers-format.md),
+"""Feeding allocataire files: the interchange format « portail-dossiers/2 » (JSON Lines, docs/dossiers-format.md),
 its validation and its bulk load (`manage.py dossiers_load`). The generator writes the same format."""
 from .extract import close_record, dumps, file_record, header_line
 from .load import ExtractRefused, LoadReport, load_lines

@@ -32,20 +32,34 @@ def _value(value, kind: str):
     return value
 
 
-_KINDS = {id(f): f.kind for f in DOSSIER_FIELDS} | {id(f): f.kind for t in TABLES for f in t.fields}
+# Per field, once: (name, kind, the default already written), so a line costs one pass over its values.
+def _writer(fields) -> tuple:
+    return tuple((f.name, f.kind, _value(f.default, f.kind)) for f in fields)
 
 
-def _row(fields, values: dict) -> dict:
-    return {f.name: _value(values[f.name] if f.name in values else f.default, _KINDS[id(f)]) for f in fields}
+_ABSENT = object()
+_DOSSIER_WRITER = _writer(DOSSIER_FIELDS)
+_TABLE_WRITERS = tuple((t.key, t.model, t.many, _writer(t.fields)) for t in TABLES)
+
+
+def _row(writer, values: dict) -> dict:
+    row = {}
+    for name, kind, default in writer:
+        value = values.get(name, _ABSENT)
+        row[name] = default if value is _ABSENT else _value(value, kind)
+    return row
 
 
 def file_record(*, caf_code: str, dossier, children) -> dict:
     """One file as the format writes it: `dossier` a Dossier (unsaved is fine), `children` (model, values)."""
     record = {"caf": caf_code, "number": dossier.number}
-    record.update(_row(DOSSIER_FIELDS, {f.name: getattr(dossier, f.name) for f in DOSSIER_FIELDS}))
-    for table in TABLES:
-        rows = [_row(table.fields, values) for model, values in children if model is table.model]
-        record[table.key] = rows if table.many else (rows[0] if rows else None)
+    record.update(_row(_DOSSIER_WRITER, {name: getattr(dossier, name) for name, _, _ in _DOSSIER_WRITER}))
+    by_model: dict = {}
+    for model, values in children:
+        by_model.setdefault(model, []).append(values)
+    for key, model, many, writer in _TABLE_WRITERS:
+        rows = [_row(writer, values) for values in by_model.get(model, ())]
+        record[key] = rows if many else (rows[0] if rows else None)
     return record
 
 

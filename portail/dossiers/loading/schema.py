@@ -12,7 +12,9 @@ from django.db import models
 
 from ..models import Debt, Dossier, FamilyMember, Housing, Letter, Payment, Resource, Right, RsaInfo
 
-FORMAT = "portail-dossiers/1"
+FORMAT = "portail-dossiers/2"
+# Versions read: /1 lacks the members' `activity_since` and `left_on`, which then take their defaults.
+READ_FORMATS = ("portail-dossiers/1", FORMAT)
 EXTRACTS = ("complete", "incremental")
 ACTIONS = ("upsert", "close")
 MONTH_FIELDS = {(Dossier, "family_quotient_month"), (Dossier, "declaration_quarter"), (Payment, "month")}
@@ -123,11 +125,15 @@ TABLES = (
               ("birth_date", "Date de naissance."),
               ("dependent", "Personne à charge au sens des prestations familiales."),
               ("activity", "Situation professionnelle d'un adulte (vide pour un enfant)."),
+              ("activity_since", "Date du dernier changement de situation professionnelle (emploi perdu ou "
+               "retrouvé ; null : inconnue)."),
               ("france_travail_since", "Date d'inscription à France Travail (null : non inscrit)."),
               ("disabled", "Personne en situation de handicap (enfant ouvrant droit à l'AEEH, adulte à l'AAH)."),
               ("shared_custody", "Enfant en résidence alternée."),
               ("protection", "Mesure de protection juridique de la personne (vide : aucune)."),
               ("expected_birth_on", "Grossesse déclarée : date prévue de la naissance."),
+              ("left_on", "Conjoint parti du foyer (séparation) : date du départ ; il ne compte plus à partir "
+               "du mois suivant (null : présent)."),
           )),
     Table("rights", Right, True, "Droits : une ligne par prestation et période d'ouverture.", _fields(
         Right,
@@ -273,7 +279,7 @@ def json_schema() -> dict:
                                           "description": "Date de radiation."},
                             "reason": {"type": "string", "maxLength": 200, "description": "Motif de la radiation."}}}
     header = {"type": "object", "additionalProperties": False, "required": ["format", "extract"],
-              "properties": {"format": {"const": FORMAT}, "extract": {"enum": list(EXTRACTS)},
+              "properties": {"format": {"enum": list(READ_FORMATS)}, "extract": {"enum": list(EXTRACTS)},
                              "produced_at": {"type": "string", "description": "Date et heure de production (ISO 8601)."},
                              "producer": {"type": "string", "maxLength": 200,
                                           "description": "Système qui a produit l'extrait."}}}

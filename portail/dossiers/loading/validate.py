@@ -15,7 +15,7 @@ from portail.core.errors import BusinessError
 from portail.core.text import clean_text
 
 from ..models import NUMBER_VALIDATOR
-from .schema import ACTIONS, DOSSIER_FIELDS, EXTRACTS, FORMAT, TABLE_BY_KEY, TABLES, Field
+from .schema import ACTIONS, DOSSIER_FIELDS, EXTRACTS, FORMAT, READ_FORMATS, TABLE_BY_KEY, TABLES, Field
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -180,7 +180,7 @@ def parse_header(text: str) -> Header:
         obj = json.loads(text)
     except ValueError:
         raise ValueError("ligne 1 : l'en-tête n'est pas un objet JSON valide.") from None
-    if not isinstance(obj, dict) or obj.get("format") != FORMAT:
+    if not isinstance(obj, dict) or obj.get("format") not in READ_FORMATS:
         raise ValueError(f"ligne 1 : en-tête attendu avec \"format\": \"{FORMAT}\" (format inconnu ou absent).")
     if obj.get("extract") not in EXTRACTS:
         raise ValueError("ligne 1, champ « extract » : « complete » ou « incremental » attendu.")

@@ -11,7 +11,7 @@ from portail.conventions.models import Caf
 from portail.dossiers.generation import Pools, built_files
 from portail.dossiers.generation import formulas as fx
 from portail.dossiers.generation.benefits import declared_quarter
-from portail.dossiers.generation.calendar import age, month_after, month_of
+from portail.dossiers.generation.calendar import add_months, age, month_after, month_of
 from portail.dossiers.generation.debts import notice_subject
 from portail.dossiers.generation.housing import ACCESSION_AID_UNTIL
 from portail.dossiers.generation.rsa import MISSION_LOCALE, REFERENTS
@@ -42,16 +42,33 @@ class File:
         rsa = rows(RsaInfo)
         self.rsa = rsa[0] if rsa else None
         self.births = sorted(m["birth_date"] for m in self.members if m["relationship"] == "enfant")
-        self.couple = any(m["relationship"] == "conjoint" for m in self.members)
+        spouse = [m for m in self.members if m["relationship"] == "conjoint"]
+        self.left_on = spouse[0].get("left_on") if spouse else None  # a separation: the spouse left that day
+        self.couple = bool(spouse) and self.left_on is None  # today
+        self.had_spouse = bool(spouse)
         self.paid = {(p["benefit"], p["month"]): p for p in self.payments}
+
+    # The household of a month, read from the famille tab: the spouse counts until the month he left.
+    def couple_in(self, month) -> bool:
+        return self.had_spouse and (self.left_on is None or month <= self.left_on)
+
+    def persons(self, month) -> tuple:
+        return ("allocataire", "conjoint") if self.couple_in(month) else ("allocataire",)
+
+    def isolated(self, month) -> bool:
+        """Single parent in the twelve months after the separation: RSA and prime d'activité majorés."""
+        return (self.left_on is not None and not self.couple_in(month) and bool(self.births)
+                and month < add_months(month_of(self.left_on), 13))
 
     def gross(self, benefit, month) -> Decimal:
         p = self.paid.get((benefit, month))
         return p["gross_amount"] if p else ZERO
 
-    def n2(self, year) -> Decimal:
-        return sum((r["amount"] for r in self.resources
-                    if r["scope"] == Resource.Scope.ANNUAL and r["period_start"].year == year), ZERO)
+    def n2(self, year, month=None) -> Decimal:
+        """N-2 income of the household of `month` (of today without it) from the ressources tab."""
+        persons = self.persons(month) if month else (("allocataire", "conjoint") if self.couple else ("allocataire",))
+        return sum((r["amount"] for r in self.resources if r["scope"] == Resource.Scope.ANNUAL
+                    and r["period_start"].year == year and r["person"] in persons), ZERO)
 
     def alimony(self) -> Decimal:
         annual = [r["amount"] for r in self.resources if r["kind"] == Resource.Kind.ALIMONY and r["scope"] == "annuelle"]
@@ -62,7 +79,8 @@ class File:
         earned: dict = defaultdict(lambda: ZERO)
         other = ZERO
         for r in self.resources:
-            if r["scope"] == Resource.Scope.QUARTERLY and r["period_start"] == quarter:
+            if r["scope"] == Resource.Scope.QUARTERLY and r["period_start"] == quarter \
+                    and r["person"] in self.persons(month):
                 if r["kind"] in (Resource.Kind.SALARY, Resource.Kind.SELF_EMPLOYED):
                     earned[r["person"]] += r["amount"] / 3
                 else:
@@ -134,7 +152,7 @@ def test_no_child_counted_before_birth_and_april_revaluation(files):
             if benefit != Benefit.AF:
                 continue
             ages = fx.children_ages(month, f.births)
-            assert p["gross_amount"] == fx.family_allowance(scale_for(month), ages, f.n2(month.year - 2))
+            assert p["gross_amount"] == fx.family_allowance(scale_for(month), ages, f.n2(month.year - 2, month))
             checked += 1
             march = f.paid.get((Benefit.AF, date(2026, 3, 1)))
             if month == date(2026, 4, 1) and march and march["gross_amount"] == Decimal("151.05") and len(ages) == 2 \
@@ -149,7 +167,8 @@ def test_every_benefit_respects_its_scale_for_that_month(files):
         for (benefit, month), p in f.paid.items():
             scale = scale_for(month)
             ages = fx.children_ages(month, f.births)
-            income = f.n2(month.year - 2)
+            income = f.n2(month.year - 2, month)
+            couple, isolated = f.couple_in(month), f.isolated(month)
             gross = p["gross_amount"]
             if benefit == Benefit.ASF:
                 assert gross == fx.asf(scale, len(ages), f.alimony())
@@ -172,11 +191,12 @@ def test_every_benefit_respects_its_scale_for_that_month(files):
                 family = sum((f.gross(b, month) for b in (Benefit.AF, Benefit.CF, Benefit.ASF)), ZERO)
                 if benefit == Benefit.RSA:
                     resources = sum(earned.values(), ZERO) + other + aah_paid + family
-                    assert gross == fx.rsa(scale, couple=f.couple, ages=ages, resources=resources, lump=lump)[0]
+                    assert gross == fx.rsa(scale, couple=couple, ages=ages, resources=resources, lump=lump,
+                                           isolated=isolated)[0]
                 else:
                     others = other + aah_paid + family + f.gross(Benefit.PAJE, month) + f.gross(Benefit.RSA, month)
-                    amount, forfait = fx.ppa(scale, couple=f.couple, ages=ages, earnings=list(earned.values()),
-                                             other=others, lump=lump)
+                    amount, forfait = fx.ppa(scale, couple=couple, ages=ages, earnings=list(earned.values()),
+                                             other=others, lump=lump, isolated=isolated)
                     assert gross == amount, f.dossier.number
                     assert gross <= fx.ppa_ceiling(scale, forfait, len(earned))
 
@@ -241,7 +261,7 @@ def test_family_quotient_recomputes_from_ressources_tab(files):
         children = len(fx.children_ages(month, f.births))
         disabled = 1 if f.gross(Benefit.AEEH, month) > 0 else 0  # the AEEH child: ½ part more
         assert d.family_quotient == fx.family_quotient(
-            annual_income=f.n2(d.family_quotient_income_year), family_benefits=family, children=children,
+            annual_income=f.n2(d.family_quotient_income_year, month), family_benefits=family, children=children,
             disabled_children=disabled)
 
 

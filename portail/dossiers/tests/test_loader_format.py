@@ -54,7 +54,7 @@ def generated(tmp_path_factory, django_db_setup, django_db_blocker):
 def test_generated_extract_validates_against_the_schema(generated):
     validator = jsonschema.Draft202012Validator(json_schema(), format_checker=jsonschema.FormatChecker())
     header, *lines = [json.loads(line) for line in generated]
-    assert header["format"] == "portail-dossiers/1" and header["extract"] == "complete"
+    assert header["format"] == "portail-dossiers/2" and header["extract"] == "complete"
     assert len(lines) == 40
     for number, record in enumerate([header, *lines], start=1):
         errors = [e.message for e in validator.iter_errors(record)]

@@ -11,7 +11,7 @@ from portail.core.errors import BusinessError
 from portail.core.requests import client_ip
 
 from .. import selectors, services
-from ..attestations import AttestationForm
+from ..attestations import AttestationForm, PostForm
 from .common import consultation_view
 from .dossier import dossier_context
 
@@ -23,7 +23,8 @@ def attestation(request, caf_code: str, number: str):
     return _attestation_page(request, caf_code, number, confirming=False)
 
 
-def _attestation_page(request, caf_code: str, number: str, *, confirming: bool, form=None, status: int = 200):
+def _attestation_page(request, caf_code: str, number: str, *, confirming: bool, form=None, post_form=None,
+                      status: int = 200):
     consultation = services.dossier_for_attestation(
         actor=request.user, ip=client_ip(request), caf_code=caf_code, number=number
     )
@@ -40,6 +41,7 @@ def _attestation_page(request, caf_code: str, number: str, *, confirming: bool, 
         attestation_page_url=reverse("dossiers:attestation", args=[caf_code, number]),
         confirming=confirming and consultation.rights.can_post_attestation,
         form=form or AttestationForm(today=today()),
+        post_form=post_form or PostForm(),
     )
     if context["confirming"]:
         context["title"] = f"Confirmer l'envoi de l'attestation — dossier {number}"
@@ -71,11 +73,15 @@ def attestation_pdf(request, caf_code: str, number: str):
 def attestation_post(request, caf_code: str, number: str):
     """« Envoyer par courrier »: first a confirmation (the letter goes to the allocataire's address), then the
     request; a request of the same attestation still pending is refused with its date."""
+    post_form = PostForm(request.POST if "envoi-kind" in request.POST else {"envoi-kind": "paiement"})
+    if not post_form.is_valid():
+        return _attestation_page(request, caf_code, number, confirming=False, post_form=post_form, status=400)
     if request.POST.get("confirm") != "1":
-        return _attestation_page(request, caf_code, number, confirming=True)
+        return _attestation_page(request, caf_code, number, confirming=True, post_form=post_form)
     try:
         attestation_request = services.attestation_post(
-            actor=request.user, ip=client_ip(request), caf_code=caf_code, number=number
+            actor=request.user, ip=client_ip(request), caf_code=caf_code, number=number,
+            kind=post_form.cleaned_data["kind"],
         )
     except BusinessError as error:  # a request of this attestation is still waiting at the Caf
         messages.error(request, error.text)

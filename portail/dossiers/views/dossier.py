@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
-from portail.conventions.models import Tab
+from portail.conventions.models import TAB_BY_CODE, Tab
 from portail.core.requests import client_ip
 
 from .. import services
@@ -61,5 +61,5 @@ def tab(request, caf_code: str, number: str, tab: str):
     )
     context = dossier_context(consultation, current=tab)
     context.update(data, title=f"{TAB_LABELS[tab]} — dossier {number}", tab=tab, tab_label=TAB_LABELS[tab],
-                   tab_template=f"dossiers/tabs/{tab}.html")
+                   tab_template=TAB_BY_CODE[tab].template)
     return render(request, "dossiers/dossier.html", context)

@@ -1,11 +1,11 @@
 """The R3 race of test_concurrency.py on SQLite: no row locks there, but IMMEDIATE transactions take
 the write lock when they begin, so the two writes run one after the other and each reads the ceiling
 the other left. Threads with their own connections, started together; 40 tries."""
+import sqlite3
 import threading
 from collections import Counter
 
 import pytest
-from django.core.management import call_command
 from django.db import connection, connections
 from django.db.backends.sqlite3.base import DatabaseWrapper
 
@@ -32,6 +32,16 @@ def _on_file(path):
     connections["default"] = DatabaseWrapper({**connection.settings_dict, "NAME": str(path)}, "default")
 
 
+def _copy_of_test_database(path):
+    """The test database (migrated, emptied) copied into an SQLite file: its schema without migrating again."""
+    connection.ensure_connection()
+    target = sqlite3.connect(path)
+    try:
+        connection.connection.backup(target)
+    finally:
+        target.close()
+
+
 def _in_thread(target):
     """Run `target` in a thread of its own (its connections are its own) and hand back its result."""
     box = {}
@@ -54,10 +64,10 @@ def _in_thread(target):
 
 def test_removing_a_role_while_a_sub_group_takes_it_on_sqlite(tmp_path):
     database = tmp_path / "race.sqlite3"
+    _copy_of_test_database(database)
 
     def scenario():
         _on_file(database)
-        call_command("migrate", verbosity=0)
         cdap = f.ServiceFactory()
         role_t1 = f.RoleFactory(service=cdap, code="T1")
         role_t18 = f.RoleFactory(service=cdap, code="T18", tabs=["synthese", "resume"])

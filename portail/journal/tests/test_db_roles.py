@@ -11,10 +11,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from portail.journal import events
-from portail.journal.models import JournalEntry, JournalHead
+from portail.journal.models import JournalBatch, JournalEntry, JournalHead
+from portail.journal.seal import journal_seal
 
 ROLE = "jrnl_test_app_role"
-TABLE, HEAD = JournalEntry._meta.db_table, JournalHead._meta.db_table
+TABLE, HEAD, BATCHES = JournalEntry._meta.db_table, JournalHead._meta.db_table, JournalBatch._meta.db_table
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="database roles: PostgreSQL only")
 
 
@@ -29,6 +30,7 @@ def _drop_role(cursor):
 def app(transactional_db):
     """A psycopg connection as the application role, privileges granted and committed."""
     events.login_failed(identifier="AAAA0001", ip="10.0.0.1")
+    journal_seal()  # the head row exists from the first seal on
     with connection.cursor() as cursor:
         _drop_role(cursor)
         cursor.execute(f"CREATE ROLE {ROLE} LOGIN")
@@ -56,6 +58,9 @@ def test_the_application_role_reads_and_appends(app):
         " VALUES (now(), 'login', '', '', '{}', %s, %s)", [row[1], "f" * 64])
     app.execute(f"UPDATE {HEAD} SET entry_count = entry_count WHERE id = 1")  # the one row it updates
     assert app.execute(f"SELECT count(*) FROM {TABLE}").fetchone() == (2,)
+    assert app.execute(f"SELECT count(*) FROM {BATCHES}").fetchone() == (1,)
+    sequence = app.execute("SELECT pg_get_serial_sequence(%s, 'id')", [TABLE]).fetchone()[0]
+    assert app.execute(f"SELECT last_value FROM {sequence}").fetchone()  # what the sealer reads
 
 
 @pytest.mark.parametrize("sql", [
@@ -74,6 +79,12 @@ def test_the_application_role_cannot_rewrite_the_journal(app, sql):
     assert JournalEntry.objects.count() == 1
 
 
+def test_the_application_role_cannot_rewrite_the_sealed_batches(app):
+    for sql in (f"UPDATE {BATCHES} SET merkle_root = ''", f"DELETE FROM {BATCHES}", f"TRUNCATE {BATCHES}"):
+        assert isinstance(_refused(app, sql), psycopg.errors.InsufficientPrivilege)
+    assert JournalBatch.objects.count() == 1
+
+
 def test_the_triggers_refuse_even_a_role_granted_too_much(app):
     """A mistaken GRANT of UPDATE, DELETE and TRUNCATE still meets the triggers (the owner alone may TRUNCATE)."""
     with connection.cursor() as cursor:
@@ -89,6 +100,7 @@ def test_the_command_prints_the_grants(db):
     call_command("journal_db_roles", "--app-role", "portail_app", stdout=out)
     text = out.getvalue()
     assert f'GRANT SELECT, INSERT ON "{TABLE}" TO "portail_app";' in text
+    assert f'GRANT SELECT, INSERT ON "{BATCHES}" TO "portail_app";' in text
     assert f'GRANT SELECT, INSERT, UPDATE ON "{HEAD}" TO "portail_app";' in text
     assert f'"{TABLE}" TO "portail_app"' not in text.replace(f'GRANT SELECT, INSERT ON "{TABLE}"', "")
 

@@ -8,9 +8,10 @@ from django.db import DatabaseError, connection, transaction
 from portail.core.errors import BusinessError
 from portail.habilitations import services
 from portail.habilitations.models import Group
-from portail.journal.models import Action, JournalEntry, JournalHead
+from portail.journal.models import Action, JournalBatch, JournalEntry, JournalHead
 from portail.journal import events
-from portail.journal.services import GENESIS, _append
+from portail.journal.seal import journal_seal, leaf, merkle_root
+from portail.journal.services import _append
 from portail.journal.verify import journal_verify
 
 TABLE = JournalEntry._meta.db_table
@@ -37,7 +38,9 @@ def verify_fails() -> str:
 
 @pytest.fixture
 def three(db):
-    return [_append(action=Action.LOGIN, ip="10.0.0.1", details={"n": n}) for n in range(3)]
+    entries = [_append(action=Action.LOGIN, ip="10.0.0.1", details={"n": n}) for n in range(3)]
+    journal_seal()
+    return entries
 
 
 @pytest.fixture
@@ -60,17 +63,23 @@ def bypass_trigger():
 # ---------------------------------------------------------------- the chain
 
 
-def test_entries_are_chained(three):
+def test_entries_are_sealed_into_chained_batches(three):
     first, second, third = three
-    assert first.previous_hash == GENESIS
-    assert second.previous_hash == first.entry_hash
-    assert third.previous_hash == second.entry_hash
+    assert all(e.previous_hash == "" for e in three)  # no chain at write time: no lock between appends
     assert all(e.entry_hash == e.compute_hash() and len(e.entry_hash) == 64 for e in three)
-    assert JournalHead.objects.get().last_hash == third.entry_hash
+    assert str(first.pk) in first.hashed_content()  # the id is hashed: an entry cannot move
+    batch = JournalBatch.objects.get()
+    assert (batch.first_id <= first.pk, batch.last_id, batch.entry_count) == (True, third.pk, 3)
+    assert batch.merkle_root == merkle_root([leaf(e.entry_hash) for e in three])
+    assert batch.batch_hash == batch.compute_hash()
     head = JournalHead.objects.get()
-    assert (head.last_id, head.entry_count) == (third.pk, 3)
-    assert check() == (3, [])
-    assert "3 entrée(s)" in verify_command()
+    assert (head.last_hash, head.last_id, head.entry_count) == (batch.batch_hash, third.pk, 3)
+    fourth = _append(action=Action.LOGOUT)
+    journal_seal()
+    second_batch = JournalBatch.objects.get(last_id=fourth.pk)
+    assert second_batch.previous_hash == batch.batch_hash and second_batch.entry_count == 1
+    assert check() == (4, [])
+    assert "4 entrée(s)" in verify_command()
 
 
 def test_empty_journal_verifies(db):
@@ -139,15 +148,16 @@ def test_a_modified_entry_is_detected(three, bypass_trigger):
     assert "Journal altéré" in verify_fails()
 
 
-def test_a_rehashed_entry_still_breaks_the_chain(three, bypass_trigger):
-    """Recomputing the forged entry's own hash is not enough: the next entry points to the old one."""
+def test_a_rehashed_entry_still_breaks_its_batch(three, bypass_trigger):
+    """Recomputing the forged entry's own HMAC (with the key) is not enough: its batch's Merkle root differs."""
     forged = JournalEntry.objects.get(pk=three[1].pk)
     forged.details = {"n": 99}
     bypass_trigger(f"UPDATE {TABLE} SET details = %s, entry_hash = %s WHERE id = %s",
                    ['{"n": 99}', forged.compute_hash(), forged.pk])
+    batch = JournalBatch.objects.get()
     _, problems = check()
-    assert problems == [f"entrée {three[2].pk} : chaînage rompu (ne suit pas l'entrée {three[1].pk} : "
-                        "entrée supprimée ou modifiée)"]
+    assert problems == [f"lot {batch.pk} : racine de Merkle différente : une entrée de {batch.first_id} à "
+                        f"{batch.last_id} a été réécrite avec la clé du journal"]
     verify_fails()
 
 
@@ -155,17 +165,16 @@ def test_a_deleted_middle_entry_is_detected(three, bypass_trigger):
     bypass_trigger(f"DELETE FROM {TABLE} WHERE id = %s", [three[1].pk])
     count, problems = check()
     assert count == 2
-    assert problems == [f"entrée {three[2].pk} : chaînage rompu (ne suit pas l'entrée {three[0].pk} : "
-                        "entrée supprimée ou modifiée)", "la tête du journal compte 3 entrée(s), la table 2"]
-    assert "2 anomalie(s) sur 2 entrée(s)" in verify_fails()
+    batch = JournalBatch.objects.get()
+    assert problems == [f"entrée(s) {three[1].pk} : supprimée(s) (scellée(s) dans le lot {batch.pk})"]
+    assert "1 anomalie(s) sur 2 entrée(s)" in verify_fails()
 
 
 def test_a_deleted_last_entry_is_detected(three, bypass_trigger):
     bypass_trigger(f"DELETE FROM {TABLE} WHERE id = %s", [three[2].pk])
     _, problems = check()
-    assert problems[0] == (f"entrée {three[2].pk} manquante : la tête du journal pointe sur elle, "
-                           f"la dernière entrée présente est la n° {three[1].pk}")
-    assert f"entrée {three[2].pk} manquante" in verify_fails()
+    assert problems[0].startswith(f"entrée(s) {three[2].pk} : supprimée(s)")
+    assert f"entrée(s) {three[2].pk} : supprimée(s)" in verify_fails()
 
 
 # ---------------------------------------------------------------- the journal and the change commit together

@@ -16,15 +16,18 @@ Every request runs in a savepoint rolled back afterwards, so the world is built 
 """
 import base64
 from copy import deepcopy
+from datetime import timedelta
 from dataclasses import dataclass
 from typing import Callable
 
 import pytest
 from django.db import transaction
 from django.test import Client, override_settings
+from django.utils import timezone
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, reverse
 
 from portail.accounts.models import User
+from portail.api.models import ApiToken
 from portail.dialogue.models import Answer, Message
 from portail.dossiers.models import AttestationRequest
 from portail.habilitations.models import Group, GroupRole, Membership
@@ -112,6 +115,17 @@ CAF1_PAGE = "L 404 404 404 404 404 404 404 200 404"
 CAFB_PAGE = "L 404 404 404 404 404 404 404 404 200"
 CAF_ANY = "L 404 404 404 404 404 404 404 200 200"
 CAF_ROLE_EDIT = "L 404 404 404 404 404 404 404 403 403"
+TOKENS_CONV1 = "L 404 404 404 403 200 404 404 403 404"
+TOKENS_CONVB = "L 404 404 404 404 404 404 200 404 403"
+
+
+def _api_token(w):
+    """One API token of Convention 1 (made once for the module's world)."""
+    if not hasattr(w, "_api_token"):
+        w._api_token = ApiToken.objects.create(
+            convention=w.conv1, created_by=w.admin1, name="CONVUNZ annuaire", scopes=["api"], prefix="matrice1",
+            secret_hash="0" * 64, expires_at=timezone.now() + timedelta(days=30))
+    return w._api_token
 
 
 def _uid(user) -> str:
@@ -173,6 +187,25 @@ CASES: dict[str, list[Case]] = {
     "accounts:password_reset_confirm": [
         c("forged token, outside user", lambda w: [_uid(w.member_b), "choisir"], "200", post="200"),
         c("forged uid", lambda w: ["zzzz", "abc-123"], "200", post="200"),
+    ],
+    # ---------------------------------------------------------------- ProConnect (not configured here: no flow starts)
+    "proconnect:account": [c("Mon compte", lambda w: [], ALL_IN)],
+    "proconnect:login_start": [c("sign in", lambda w: [], GET_405, post="503 R R R R R R R R R")],
+    "proconnect:link_start": [c("link", lambda w: [], GET_405, post="L 503 503 503 503 503 503 503 503 503")],
+    "proconnect:link_confirm": [c("nothing pending", lambda w: [], "L R R R R R R R R R",
+                                  post="L R R R R R R R R R")],
+    "proconnect:unlink": [c("no link", lambda w: [], LOGGED_405, post="L R R R R R R R R R")],
+    "proconnect:callback": [c("forged answer", lambda w: [], "403")],
+    "proconnect:logged_out": [c("no logout under way", lambda w: [], "L")],
+    # « Identité ProConnect » of a user: the same people as « Réinitialiser le second facteur » (Do.RESET_2FA).
+    "proconnect_admin:user_link": [
+        c("T1 user, in the responsable's subtree", _conv_obj("conv1", "t1_user"), CONV1_READ,
+          post="L 404 404 404 R R 404 404 R 404"),
+        c("T18 user, another branch", _conv_obj("conv1", "t18_user"), CONV1_ADMIN_READ),
+        c("administrator of convention 2", _conv_obj("conv1", "admin2"),
+          "L 404 404 404 403 403 404 404 200 404", post="L 404 404 404 403 403 404 404 R 404"),
+        c("organisation B's staff under convention 1", _conv_obj("conv1", "member_b"), NONE, post=NONE),
+        c("convention B", _conv_obj("conv_b", "member_b"), CONVB_READ, post="L 404 404 404 404 404 404 R 404 R"),
     ],
     # ---------------------------------------------------------------- habilitations (per convention)
     "habilitations:groups": [
@@ -324,6 +357,41 @@ CASES: dict[str, list[Case]] = {
           post="L 404 404 404 404 R/400/404 404 404 403 404"),
         c("convention B", lambda w: [w.conv_b.pk, w.member_b.pk, w.group_b.pk], GET_405,
           post="L 404 404 404 404 404 404 R 404 403"),
+    ],
+    # End date of a membership: whoever may take the person out of the group (Do.ENROL on him, Do.MANAGE on it).
+    "habilitations:membership_end": [
+        c("T1 user in N5", lambda w: [w.conv1.pk, w.t1_user.pk, w.group_n5.pk], CONV1_WRITE, post=CONV1_WRITE_R,
+          data=lambda w: {"ends_on": ""}),
+        c("T18 user in Accueil, a past date (refused)", lambda w: [w.conv1.pk, w.t18_user.pk, w.accueil.pk],
+          CONV1_ADMIN_WRITE, post=CONV1_ADMIN_WRITE, data=lambda w: {"ends_on": "2001-01-01"}),
+        c("two-convention person in convention 2's group, under convention 1",
+          lambda w: [w.conv1.pk, w.two_conventions.pk, w.conv2_group.pk], "L 404 404 404 404 404 404 404 403 404",
+          post="L 404 404 404 404 404 404 404 403 404", data=lambda w: {"ends_on": ""}),
+        c("convention B", lambda w: [w.conv_b.pk, w.member_b.pk, w.group_b.pk], CONVB_WRITE,
+          post="L 404 404 404 404 404 404 R 404 403", data=lambda w: {"ends_on": ""}),
+    ],
+    # Bulk import: who may create users; the pending import is its owner's only (an unknown one: 404).
+    "habilitations:users_import": [
+        c("convention 1", _conv("conv1"), CONV1_WRITE, post=CONV1_WRITE),
+        c("convention 2", _conv("conv2"), CONV2_WRITE, post=CONV2_WRITE),
+        c("convention B", _conv("conv_b"), CONVB_WRITE, post=CONVB_WRITE),
+    ],
+    "habilitations:users_import_template": [
+        c("CSV, convention 1", lambda w: [w.conv1.pk, "csv"], CONV1_WRITE),
+        c("XLSX, convention B", lambda w: [w.conv_b.pk, "xlsx"], CONVB_WRITE),
+        c("unknown format", lambda w: [w.conv1.pk, "pdf"], "L 404 404 404 404 404 404 404 403 404"),
+    ],
+    "habilitations:users_import_preview": [c("unknown import", lambda w: [w.conv1.pk, 999999], NONE)],
+    "habilitations:users_import_errors": [c("unknown import", lambda w: [w.conv1.pk, 999999], NONE)],
+    "habilitations:users_import_confirm": [
+        c("unknown import", lambda w: [w.conv1.pk, 999999], GET_405, post=NONE),
+    ],
+    # Export of one's scope: whoever reads the convention's lists.
+    "habilitations:users_export": [
+        c("XLSX, convention 1", lambda w: [w.conv1.pk, "xlsx"], CONV1_READ),
+        c("CSV, convention 2", lambda w: [w.conv2.pk, "csv"], CONV2_READ),
+        c("XLSX, convention B", lambda w: [w.conv_b.pk, "xlsx"], CONVB_READ),
+        c("unknown format", lambda w: [w.conv1.pk, "pdf"], NONE),
     ],
     # ---------------------------------------------------------------- dossiers
     "dossiers:search": [c("search", lambda w: [], "L 403 200 200 403 403 403 200 403 403",
@@ -543,6 +611,29 @@ CASES: dict[str, list[Case]] = {
         c("convention B's document", lambda w: [w.document_b.pk], CONVB_READ),
         c("unknown document", lambda w: [999999], NONE),
     ],
+    # ---------------------------------------------------------------- « Jetons d'API » and the REST API
+    # The page: administrators of the convention only (a responsable or an agent who sees it: 403).
+    "api_tokens:list": [c("convention 1", _conv("conv1"), TOKENS_CONV1),
+                        c("convention B", _conv("conv_b"), TOKENS_CONVB)],
+    "api_tokens:create": [c("convention 1, empty form", _conv("conv1"), TOKENS_CONV1, post=TOKENS_CONV1)],
+    "api_tokens:revoke": [c("convention 1's token", lambda w: [w.conv1.pk, _api_token(w).pk], TOKENS_CONV1,
+                            post="L 404 404 404 403 R 404 404 403 404"),
+                          c("token of convention 1 under convention B", lambda w: [w.conv_b.pk, _api_token(w).pk],
+                            "L 404 404 404 404 404 404 404 404 403")],
+    # The API takes tokens only: a signed-in session gets 401 (its own tests: portail/api/tests/).
+    "api:schema": [c("OpenAPI schema", lambda w: [], "200")],
+    "api:docs": [c("documentation page", lambda w: [], "200")],
+    "api:unknown": [c("any other address under /api/v1/", lambda w: [], "404", post="404")],
+    **{f"api:{name}-list": [c("without a token", lambda w: [], "401", post="401")]
+       for name in ("conventions", "groups", "users", "memberships", "journal")},
+    **{f"api:{name}": [c("without a token", lambda w: [w.conv1.pk], "401", post="401")]
+       for name in ("conventions-detail", "groups-detail", "groups-close", "groups-roles", "users-detail",
+                    "users-close", "memberships-detail")},
+    # SCIM takes tokens only: a signed-in session gets 401 (its own tests: portail/scim/tests/).
+    **{f"scim:{name}": [c("without a token", lambda w: [w.conv1.pk], "401", post="401")]
+       for name in ("service_provider_config", "schemas", "resource_types", "users", "groups")},
+    **{f"scim:{name}": [c("without a token", lambda w: [w.conv1.pk, w.t1_user.pk], "401", post="401")]
+       for name in ("schema", "resource_type", "user", "group")},
 }
 
 

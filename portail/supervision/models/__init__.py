@@ -1,5 +1,5 @@
-"""Supervision models: the convention's documents and the daily usage counters."""
+"""Supervision models: the convention's documents and the usage counters."""
 from .documents import Document, document_path
-from .usage import UsageCounter, UsageCursor
+from .usage import UsageTotal, UsageCursor
 
-__all__ = ["Document", "document_path", "UsageCounter", "UsageCursor"]
+__all__ = ["Document", "document_path", "UsageTotal", "UsageCursor"]

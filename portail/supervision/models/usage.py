@@ -1,8 +1,19 @@
-"""« Statistiques d'usage »: daily counters aggregated from the journal (the pages never read the journal).
+"""« Statistiques d'usage »: counters aggregated from the journal (the pages never read the journal).
 
-One row per (day, Caf, convention, group, user, role, tab, kind, flags) with its count. A journal entry
-of consultation is counted once per grant it used (`details["via"]`); `flags` say which tables each row
-stands for, so no table counts an entry twice (one user may hold a role through several groups):
+`UsageTotal` keeps, per dimension a page shows, one row per (grain, period, Caf, convention, organisation,
+group, item, flags) with one count per column of the page (consultations, tabs, attestations, refusals):
+
+- dimensions: the period itself (`PERIOD`), the tab (`TAB`, `code`), the role (`ROLE_DIM`, `code`), the group
+  (`GROUP_DIM`, `group_id`) and the person (`PERSON`, `ref`); none of them carries the others, so a row stands
+  for many journal entries (a person's day, a convention's day, a tab's day…);
+- grains: `DAILY` (period = the day) and `MONTHLY` (period = the month's first day), written together: a long
+  period reads its whole months from the monthly rows and only its edge days from the daily ones;
+- levels: `group_id = 0` for the whole convention and the Caf; the same rows once more with the group of the
+  grant (`group_id` set, convention flags only) for a responsable, who sees his subtree's groups only.
+
+A journal entry of consultation is counted once per grant it used (`details["via"]`); `flags` say which
+tables each row stands for, so no table counts an entry twice (one user may hold a role through several
+groups):
 
 - ENTRY: the entry's first grant: Caf-wide totals, per day, user and tab;
 - CONVENTION: the first grant of its convention: a convention's totals, per day, user and tab;
@@ -10,7 +21,7 @@ stands for, so no table counts an entry twice (one user may hold a role through 
 - CONVENTION_ROLE: the first grant of its role in its convention: a convention's per-role table;
 - ROLE: the first grant of its role in the entry: the Caf-wide per-role table.
 
-An entry without grant (refused before any right was found) is one row with every flag.
+An entry without grant (refused before any right was found) counts with every flag and no convention.
 Absent values are 0 or "" (never NULL) so the key is unique on every database.
 """
 from django.db import models
@@ -18,36 +29,44 @@ from django.db import models
 ENTRY, CONVENTION, GROUP, CONVENTION_ROLE, ROLE = 1, 2, 4, 8, 16
 ALL_FLAGS = ENTRY | CONVENTION | GROUP | CONVENTION_ROLE | ROLE
 
+DAILY, MONTHLY = "j", "m"
+PERIOD, TAB, ROLE_DIM, GROUP_DIM, PERSON = "d", "t", "r", "g", "u"
+COUNT_FIELDS = ("consultations", "tabs", "attestations", "refused")
+
 
 def having(flag: int) -> list[int]:
     """The `flags` values that carry `flag` (a plain IN list: the same SQL on every database)."""
     return [v for v in range(ALL_FLAGS + 1) if v & flag]
 
 
-class UsageCounter(models.Model):
-    day = models.DateField()
+class UsageTotal(models.Model):
+    grain = models.CharField(max_length=1)  # DAILY or MONTHLY
+    period = models.DateField()  # the day, or the first day of the month
+    dimension = models.CharField(max_length=1)
     caf_id = models.BigIntegerField(default=0)
     convention_id = models.BigIntegerField(default=0)
     organisation_id = models.BigIntegerField(default=0)  # the actor's, at aggregation time
-    group_id = models.BigIntegerField(default=0)
-    user_id = models.BigIntegerField(default=0)
-    role = models.CharField(max_length=30, blank=True)  # role code, as the journal keeps it
-    tab = models.CharField(max_length=30, blank=True)
-    kind = models.CharField(max_length=30)  # the journal entry's action
+    group_id = models.BigIntegerField(default=0)  # 0: whole convention / Caf rows
+    ref = models.BigIntegerField(default=0)  # the person (PERSON)
+    code = models.CharField(max_length=30, blank=True)  # the tab (TAB) or the role code (ROLE_DIM)
     flags = models.PositiveSmallIntegerField(default=ALL_FLAGS)
-    count = models.PositiveIntegerField(default=0)
+    consultations = models.PositiveIntegerField(default=0)
+    tabs = models.PositiveIntegerField(default=0)
+    attestations = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "caf_id", "convention_id", "organisation_id", "group_id", "user_id", "role", "tab",
-                        "kind", "flags"],
-                name="usage_counter_key",
+                fields=["grain", "period", "dimension", "caf_id", "convention_id", "organisation_id", "group_id",
+                        "ref", "code", "flags"],
+                name="usage_total_key",
             ),
         ]
         indexes = [
-            models.Index(fields=["convention_id", "day"], name="usage_convention_day_idx"),
-            models.Index(fields=["caf_id", "day"], name="usage_caf_day_idx"),
+            models.Index(fields=["convention_id", "dimension", "grain", "period"], name="usage_total_convention_idx"),
+            models.Index(fields=["caf_id", "dimension", "grain", "period"], name="usage_total_caf_idx"),
+            models.Index(fields=["group_id", "dimension", "grain", "period"], name="usage_total_group_idx"),
         ]
 
 

@@ -6,7 +6,7 @@ when that code says the person holds the role; otherwise the stored state (await
 or « sans effet » (closed person, group or convention, or a parent group lacking the role).
 """
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
@@ -41,6 +41,14 @@ class RightRow:
     state_label: str
     chain: tuple[Group, ...]  # parent groups, main group first (only for « actif »)
     reason: str  # the Caf's reason of a refusal
+    ends_on: date | None = None  # the membership's end date (time-bound membership)
+
+    @property
+    def end_label(self) -> str:
+        """« jusqu'au … », or « terminée le … » once past: shown with the member."""
+        if self.ends_on is None:
+            return ""
+        return f"terminée le {self.ends_on:%d/%m/%Y}" if self.ends_on < today() else f"jusqu'au {self.ends_on:%d/%m/%Y}"
 
     @property
     def why(self) -> list[str]:
@@ -55,10 +63,11 @@ def right_rows_queryset(scope: SupervisionScope, *, group: str = "", role: Role 
                         state: str = "", sort: str = "utilisateur") -> QuerySet[GroupRole]:
     """One row per (membership, role of the group), filtered and sorted in the database (paginated by the caller)."""
     queryset = (
-        GroupRole.objects.filter(group__in=scope.groups())
+        GroupRole.objects.filter(_groups_of(scope))
         .annotate(holder_id=F("group__memberships__user_id"), holder_username=F("group__memberships__user__username"),
                   holder_last_name=F("group__memberships__user__last_name"),
-                  holder_first_name=F("group__memberships__user__first_name"))
+                  holder_first_name=F("group__memberships__user__first_name"),
+                  holder_ends_on=F("group__memberships__ends_on"))
         .filter(holder_id__isnull=False)
         .select_related("group", "group__convention", "role", "role__service")
     )
@@ -74,6 +83,15 @@ def right_rows_queryset(scope: SupervisionScope, *, group: str = "", role: Role 
     descending = sort.startswith("-")
     fields = SORTS.get(sort.lstrip("-"), SORTS["utilisateur"])
     return queryset.order_by(*[f"-{f}" if descending else f for f in fields], "pk")
+
+
+def _groups_of(scope: SupervisionScope) -> Q:
+    """The scope's groups. Caf-wide, as a condition on the row's own convention (joined anyway): with
+    `group IN (groups of the Caf's conventions)` PostgreSQL underestimated the groups fivefold and hashed
+    every membership and person of the country before the sort (1 s for a Caf, 0.1 s this way)."""
+    if scope.is_caf_wide:
+        return Q(group__convention__in=scope.conventions())
+    return Q(group__in=scope.groups())
 
 
 def right_rows(grouproles) -> list[RightRow]:
@@ -93,7 +111,8 @@ def right_rows(grouproles) -> list[RightRow]:
         else:
             state, label = ("refuse" if gr.state == REFUSED else "attente"), gr.get_state_display()
         rows.append(RightRow(user=person, group=gr.group, role=gr.role, state=state, state_label=label,
-                             chain=grant.chain if grant else (), reason=getattr(gr, "decision_reason", "") or ""))
+                             chain=grant.chain if grant else (), reason=getattr(gr, "decision_reason", "") or "",
+                             ends_on=getattr(gr, "holder_ends_on", None)))
     return rows
 
 
@@ -108,15 +127,25 @@ def roles_to_filter(scope: SupervisionScope) -> QuerySet[Role]:
 
 def group_tree(scope: SupervisionScope) -> QuerySet[Group]:
     """Groups in tree order (the materialised path sorts a parent before its sub-groups), with their
-    parent, responsable, number of members and roles: constant queries per page."""
+    parent, responsable and roles; `count_members` adds the page's numbers of members."""
     roles = GroupRole.objects.select_related("role").order_by("role__code")
     return (
         scope.groups()
         .select_related("parent", "responsable", "convention")
-        .annotate(member_count=Count("memberships", distinct=True))
         .prefetch_related(Prefetch("group_roles", queryset=roles))
         .order_by("convention__label", "path")
     )
+
+
+def count_members(groups) -> list[Group]:
+    """The page's groups, each with `member_count`: one query for the page's groups, rather than counting the
+    members of every group of the scope before sorting them (a Caf: 2,400 groups, 8,000 memberships)."""
+    groups = list(groups)
+    counts = dict(Membership.objects.filter(group__in=[g.pk for g in groups]).order_by().values("group_id")
+                  .annotate(n=Count("pk")).values_list("group_id", "n"))
+    for group in groups:
+        group.member_count = counts.get(group.pk, 0)
+    return groups
 
 
 # ------------------------------------------------------------------------------- the monthly checks

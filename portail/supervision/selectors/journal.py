@@ -15,7 +15,7 @@ from portail.accounts.models import User
 from portail.conventions.models import Convention
 from portail.habilitations.models import Group
 from portail.conventions.models import Role
-from portail.journal.models import Action, JournalEntry
+from portail.journal.models import Action, JournalBatch, JournalEntry
 
 MAX_DAYS = 31
 MAX_DAYS_NARROWED = 366
@@ -75,6 +75,11 @@ def action_label(code: str) -> str:
         return Action(code).label
     except ValueError:
         return code
+
+
+def sealing_batch(entry: JournalEntry) -> JournalBatch | None:
+    """The sealed batch that holds the entry, or None while it is not sealed yet (a few seconds)."""
+    return JournalBatch.objects.filter(last_id__gte=entry.pk).order_by("last_id").first()
 
 
 def detail_items(details) -> list[tuple[str, str]]:

@@ -298,3 +298,23 @@ def test_a_responsable_export_holds_his_subtree_only(world):
         reverse("supervision:habilitations_convention_csv", args=[world.conv1.pk]))
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert world.t1_user.username in text and world.t18_user.username not in text
+
+
+@pytest.mark.parametrize("view", ["droits", "groupes"])
+def test_caf_wide_pages_and_export_read_a_constant_number_of_queries(view):
+    """An agent of the Caf: the same number of queries with ten times the groups and members (page and CSV)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for n in (3, 30):
+        conv, _ = _convention_with(n)
+        client = sign_in(Client(), f.CafAgentFactory(caf=conv.caf))
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(reverse("supervision:habilitations_caf") + f"?vue={view}").status_code == 200
+        with CaptureQueriesContext(connection) as export:
+            response = client.get(reverse("supervision:habilitations_caf_csv"))
+            rows = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+        assert len(rows) >= 1 + n  # the header, then one right per member at least
+        counts.append((len(page), len(export)))
+    assert counts[0] == counts[1], counts

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portail.journal import events
-from portail.journal.models import Action, JournalEntry
+from portail.journal.models import Action, JournalBatch, JournalEntry
+from portail.journal.seal import journal_seal
 from portail.testing import factories as f
 from portail.testing.auth import sign_in
 
@@ -100,6 +101,18 @@ def test_an_entry_s_details_are_shown_escaped(convention, caf_agent, login_as):
     html = login_as(caf_agent).get(reverse("journal_caf:detail", args=[entry.pk])).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
     assert "<dt>reason</dt>" in html
+
+
+def test_an_entry_says_whether_it_is_sealed_and_in_which_batch(convention, caf_agent, login_as):
+    group = f.make_group(convention, "GRP")
+    entry = events.group_measure(actor=caf_agent, group=group, action=Action.GROUP_SUSPENDED, reason="contrôle")
+    client = login_as(caf_agent)
+    url = reverse("journal_caf:detail", args=[entry.pk])
+    assert "pas encore scellée" in client.get(url).content.decode()
+    journal_seal(wait=0)
+    batch = JournalBatch.objects.get(last_id__gte=entry.pk)
+    html = client.get(url).content.decode()
+    assert "pas encore scellée" not in html and f"lot n° {batch.pk} (entrées" in html
 
 
 def test_verification_is_run_by_the_national_administrator_and_its_result_shown(world, caf_agent, login_as):

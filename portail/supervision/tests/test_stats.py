@@ -22,7 +22,7 @@ from portail.dossiers.services import Refused
 from portail.journal import services as journal_services
 from portail.journal.models import Action, JournalEntry
 from portail.supervision.aggregates import USAGE_ACTIONS, usage_aggregate
-from portail.supervision.models import UsageCounter, UsageCursor
+from portail.supervision.models import UsageCursor, UsageTotal
 from portail.supervision.views.stats_data import UsageTables
 from portail.testing import factories as f
 from portail.testing.auth import sign_in
@@ -199,12 +199,12 @@ def test_national_administrator_every_caf_or_one(usage):
 def test_aggregation_is_incremental_and_idempotent(usage):
     w, first = usage
     assert first.caught_up
-    before = sorted(UsageCounter.objects.values_list("day", "convention_id", "group_id", "user_id", "role", "tab",
-                                                      "kind", "flags", "count"))
+    fields = ("grain", "period", "dimension", "convention_id", "group_id", "ref", "code", "flags", "consultations",
+              "tabs", "attestations", "refused")
+    before = sorted(UsageTotal.objects.values_list(*fields))
     again = usage_aggregate()
     assert again.entries == 0
-    after = sorted(UsageCounter.objects.values_list("day", "convention_id", "group_id", "user_id", "role", "tab",
-                                                     "kind", "flags", "count"))
+    after = sorted(UsageTotal.objects.values_list(*fields))
     assert after == before
     # A new consultation is added to the counters, and only it.
     with transaction.atomic():
@@ -352,3 +352,27 @@ def test_query_count_is_constant(usage):
             client.get(url, period(end=timezone.localdate().isoformat()))
         transaction.set_rollback(True)
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("who, unit", [("admin1", "mois"), ("admin1", "jour"), ("responsable", "mois"),
+                                       ("agent1", "mois")])
+def test_whole_months_read_from_the_monthly_counters_give_the_same_figures(usage, who, unit):
+    """A period of edge days plus whole months: the months come from the monthly rows, the rest from the daily."""
+    from portail.supervision.models.usage import MONTHLY
+    from portail.supervision.views.stats_data import bucket_of, next_month
+
+    w, _ = usage
+    start = DAYS[0].replace(day=1) - timedelta(days=45)
+    end = next_month(DAYS[2]) - timedelta(days=1)
+    actor = getattr(w, who)
+    if who == "agent1":
+        scope, keep = access.usage_scope_for_cafs(actor), in_caf(w.caf1.pk)
+    else:
+        scope = access.usage_scope_for_convention(actor, w.conv1.pk)
+        keep = in_convention(w, w.conv1) if who == "admin1" else in_convention(
+            w, w.conv1, whole=False, groups={g.pk for g in w.tree[2:]})
+    expected = Counter()
+    for (name, key, column), n in journal_counts(keep).items():
+        expected[(name, bucket_of(key, unit) if name == "day" else key, column)] += n
+    assert UsageTotal.objects.filter(grain=MONTHLY).exists()
+    assert page_counts(UsageTables(scope, start, end, unit)) == expected

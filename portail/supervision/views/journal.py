@@ -24,6 +24,7 @@ from portail.journal.verify import journal_verify
 from ..selectors import journal as selectors
 from ..selectors.unusual import unusual_use
 from .journal_forms import JournalSearchForm
+from .partner_common import batches
 
 caf_side = allowed_if(access.may_take_measures)
 TITLE = "Journal"
@@ -84,8 +85,7 @@ def export(request):
 
     def lines():
         yield "\ufeff" + writer.writerow(header)
-        for chunk_start in range(0, count, 2000):
-            chunk = list(entries[chunk_start:min(chunk_start + 2000, count)])
+        for chunk in batches(entries[:count], 2000):
             for row in _rows(chunk):
                 e = row["entry"]
                 details = " | ".join(f"{k} : {v}" for k, v in selectors.detail_items(e.details))
@@ -106,6 +106,7 @@ def detail(request, pk: int):
     return render(request, "supervision/journal_detail.html", {
         "title": f"Entrée n° {entry.pk} du journal", "row": row, "entry": entry,
         "details": selectors.detail_items(entry.details),
+        "batch": selectors.sealing_batch(entry),
         "breadcrumb": _crumbs({"title": f"Entrée n° {entry.pk}"}),
     })
 

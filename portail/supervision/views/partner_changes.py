@@ -13,8 +13,8 @@ from portail.core.requests import client_ip
 from portail.journal import events
 
 from ..selectors import changes as sel
-from .partner_common import (CafWideForm, FilterForm, caf_scope, chooser, convention_scope, csv_response,
-                             export_filters, filters_of, scope_context)
+from .partner_common import (CafWideForm, FilterForm, batches, caf_scope, chooser, convention_scope,
+                             csv_response, export_filters, filters_of, scope_context)
 
 TITLE = "Supervision modifier"
 VIEWS = [("historique", "Historique des modifications"), ("attente", "Demandes en attente de validation Caf")] + (
@@ -124,8 +124,8 @@ def _csv(request, scope):
                                     rows=total, convention=scope.convention, ip=client_ip(request))
 
     def rows():
-        for start in range(0, total, 1000):
-            for row in sel.change_rows(queryset[start:min(start + 1000, total)]):
+        for chunk in batches(queryset[:total], 1000):
+            for row in sel.change_rows(chunk):
                 entry = row.entry
                 yield [localtime(entry.created_at).strftime("%d/%m/%Y %H:%M:%S"), entry.get_action_display(),
                        entry.actor_identifier, row.convention.label if row.convention else "",

@@ -1,6 +1,7 @@
 """Shared bits of « Supervision habilitations » and « Supervision modifier »: the scope of a page, the
 chooser of conventions, filter forms and CSV responses."""
 import csv
+from itertools import islice
 from types import SimpleNamespace
 
 from django import forms
@@ -119,6 +120,14 @@ def csv_response(filename: str, header: list[str], rows) -> StreamingHttpRespons
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def batches(queryset, size: int = 1000):
+    """The rows of `queryset` in lists of `size`, read by ONE query through a server-side cursor (PostgreSQL):
+    slicing with OFFSET would sort the whole set again for every slice."""
+    rows = queryset.iterator(chunk_size=size)
+    while batch := list(islice(rows, size)):
+        yield batch
 
 
 def export_filters(form: forms.Form) -> dict:

@@ -10,8 +10,8 @@ from portail.core.requests import client_ip
 from portail.journal import events
 
 from ..selectors import habilitations as sel
-from .partner_common import (CafWideForm, FilterForm, caf_scope, chooser, convention_scope, csv_response,
-                             export_filters, filters_of, scope_context)
+from .partner_common import (CafWideForm, FilterForm, batches, caf_scope, chooser, convention_scope,
+                             csv_response, export_filters, filters_of, scope_context)
 
 TITLE = "Supervision habilitations"
 VIEWS = [("droits", "Droits et leur origine"), ("groupes", "Arborescence des groupes")] + [
@@ -70,7 +70,7 @@ def _page(request, scope):
         context.update(page=page, rows=sel.right_rows(page), sort=sort, sort_columns=SORT_COLUMNS)
     elif view == "groupes":
         page = paginate(request, sel.group_tree(scope))
-        context.update(page=page, rows=page)
+        context.update(page=page, rows=sel.count_members(page))
     else:
         check = next(c for c in sel.CHECKS if c.key == view)
         page = paginate(request, sel.CHECK_QUERIES[view](scope))
@@ -106,8 +106,8 @@ def _csv(request, scope):
                                     rows=total, convention=scope.convention, ip=client_ip(request))
 
     def rows():
-        for start in range(0, total, CHUNK):
-            for row in sel.right_rows(queryset[start:start + CHUNK]):
+        for chunk in batches(queryset, CHUNK):
+            for row in sel.right_rows(chunk):
                 yield [row.group.convention.label, row.user.username, row.user.last_name, row.user.first_name,
                        row.group.code, row.group.label, " > ".join(g.code for g in row.chain), row.role.code,
                        row.role.service.code, row.state_label, " → ".join(row.why) if row.state == "actif" else "",

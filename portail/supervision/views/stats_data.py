@@ -1,20 +1,22 @@
-"""The tables of « Statistiques d'usage », read from the daily counters only (never the journal).
+"""The tables of « Statistiques d'usage », read from the usage counters only (never the journal).
 
-Each table is one grouped query over `UsageCounter` (indexed by convention or Caf, and day) whose rows
-are pivoted here into the columns below; labels of the rows shown are read in one query per table.
+Each table is one grouped query over `UsageTotal`, the rows of its own dimension only (indexed by
+convention, Caf or group, dimension, grain and period): whole months from the monthly rows, the edge days
+from the daily ones, so a 12-month page reads about as many rows as a one-month page. Labels of the rows
+shown are read in one query per table.
 """
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from portail.accounts.models import User
 from portail.conventions.models import Convention, Tab
 from portail.habilitations.models import Group
-from portail.journal.models import Action
 
-from ..models import UsageCounter
-from ..models.usage import CONVENTION, GROUP, having
+from ..models import UsageTotal
+from ..models.usage import (CONVENTION, COUNT_FIELDS, DAILY, GROUP, GROUP_DIM, MONTHLY, PERIOD, PERSON, ROLE_DIM,
+                            TAB, having)
 
 COLUMNS = (
     ("consultations", "Consultations de dossier"),
@@ -22,13 +24,6 @@ COLUMNS = (
     ("attestations", "Attestations"),
     ("refused", "Tentatives refusées"),
 )
-KIND_COLUMN = {
-    Action.DOSSIER_CONSULTED: "consultations",
-    Action.TAB_OPENED: "tabs",
-    Action.ATTESTATION_PRINTED: "attestations",
-    Action.ATTESTATION_POSTED: "attestations",
-    Action.DOSSIER_REFUSED: "refused",
-}
 UNITS = {"jour": "Par jour", "semaine": "Par semaine", "mois": "Par mois"}
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
@@ -50,16 +45,37 @@ class Row:
         return sum(self.values.values())
 
 
-def _pivot(rows, key) -> dict:
-    """{key(row): Row} summing each grouped row's `n` into its kind's column."""
+def _rows(rows, key) -> dict:
+    """{key(row): Row} adding each grouped row's columns (several grouped rows may fall in one key)."""
     out: dict = {}
     for r in rows:
-        column = KIND_COLUMN.get(r["kind"])
-        if column is None:
-            continue
         k = key(r)
-        out.setdefault(k, Row(key=k, label=str(k))).values[column] += r["n"]
+        row = out.setdefault(k, Row(key=k, label=str(k)))
+        for name in COUNT_FIELDS:
+            row.values[name] += r[name] or 0
     return out
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def span(start: date, end: date, *, daily: bool = False) -> Q:
+    """The counters of [start, end]: its whole months from the monthly rows, the other days from the daily rows."""
+    first = start if start.day == 1 else next_month(start)
+    months = []
+    while next_month(first) - timedelta(days=1) <= end and not daily:
+        months.append(first)
+        first = next_month(first)
+    if not months:
+        return Q(grain=DAILY, period__gte=start, period__lte=end)
+    q = Q(grain=MONTHLY, period__gte=months[0], period__lte=months[-1])
+    if start < months[0]:
+        q |= Q(grain=DAILY, period__gte=start, period__lt=months[0])
+    after = next_month(months[-1])
+    if after <= end:
+        q |= Q(grain=DAILY, period__gte=after, period__lte=end)
+    return q
 
 
 def bucket_of(day: date, unit: str) -> date:
@@ -98,16 +114,19 @@ class UsageTables:
     def __init__(self, scope, start: date, end: date, unit: str):
         self.scope, self.start, self.end, self.unit = scope, start, end, unit
 
-    def _grouped(self, *fields, flag: int | None = None, **filters):
-        """Sums per `fields` and kind of the counters standing for `flag` (default: whole entries)."""
-        return (UsageCounter.objects.filter(self.scope.counter_filter(), day__gte=self.start, day__lte=self.end,
-                                            flags__in=having(flag or self.scope.entry_flag), **filters)
-                .values(*fields, "kind").annotate(n=Sum("count")).order_by())
+    def _grouped(self, dimension: str, field: str, flag: int | None = None, daily: bool = False):
+        """Sums per `field` of the `dimension`'s counters standing for `flag` (default: whole entries)."""
+        q = self.scope.counter_filter() & Q(dimension=dimension, flags__in=having(flag or self.scope.entry_flag))
+        if self.scope.group_ids is None and dimension != GROUP_DIM:
+            q &= Q(group_id=0)  # the whole convention's (or Caf's) rows, not a responsable's per-group ones
+        return (UsageTotal.objects.filter(q & span(self.start, self.end, daily=daily)).values(field)
+                .annotate(**{name: Sum(name) for name in COUNT_FIELDS}).order_by())
 
     # ---------------------------------------------------------------- per period, totals, active users
 
     def periods(self) -> list[Row]:
-        by_day = _pivot(self._grouped("day"), lambda r: bucket_of(r["day"], self.unit))
+        by_day = _rows(self._grouped(PERIOD, "period", daily=self.unit != "mois"),
+                       lambda r: bucket_of(r["period"], self.unit))
         rows = []
         for start in buckets(self.start, self.end, self.unit):
             row = by_day.get(start) or Row(key=start, label="")
@@ -126,7 +145,7 @@ class UsageTables:
     # ---------------------------------------------------------------- per tab and per role
 
     def tabs(self) -> list[Row]:
-        counts = {r["tab"]: r["n"] for r in self._grouped("tab", kind=Action.TAB_OPENED)}
+        counts = {r["code"]: r["tabs"] for r in self._grouped(TAB, "code")}
         rows = []
         for tab in Tab:
             row = Row(key=tab.value, label=tab.label)
@@ -136,7 +155,7 @@ class UsageTables:
 
     def roles(self) -> list[Row]:
         """A consultation two roles allowed counts for each of them (once per role)."""
-        rows = _pivot(self._grouped("role", flag=self.scope.role_flag), lambda r: r["role"] or "")
+        rows = _rows(self._grouped(ROLE_DIM, "code", flag=self.scope.role_flag), lambda r: r["code"] or "")
         named = [r for k, r in rows.items() if k]
         return sorted(named, key=lambda r: (-r.total, r.key))
 
@@ -144,18 +163,18 @@ class UsageTables:
 
     def groups(self) -> list[Row]:
         """As for roles: once per group the consultation went through. Labels: `label_groups`, for a page."""
-        rows = _pivot(self._grouped("group_id", flag=GROUP), lambda r: r["group_id"])
+        rows = _rows(self._grouped(GROUP_DIM, "group_id", flag=GROUP), lambda r: r["group_id"])
         rows.pop(0, None)
         return sorted(rows.values(), key=lambda r: (-r.total, r.key))
 
     def users(self) -> list[Row]:
-        rows = _pivot(self._grouped("user_id"), lambda r: r["user_id"])
+        rows = _rows(self._grouped(PERSON, "ref"), lambda r: r["ref"])
         rows.pop(0, None)
         return sorted(rows.values(), key=lambda r: (-r.total, r.key))
 
     def conventions(self) -> list[Row]:
         """The Caf page: each convention with the entries it granted (an entry once per convention)."""
-        rows = _pivot(self._grouped("convention_id", flag=CONVENTION), lambda r: r["convention_id"])
+        rows = _rows(self._grouped(PERIOD, "convention_id", flag=CONVENTION), lambda r: r["convention_id"])
         rows.pop(0, None)
         return sorted(rows.values(), key=lambda r: (-r.total, r.key))
 

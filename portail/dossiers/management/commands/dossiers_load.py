@@ -12,7 +12,7 @@ ERRORS_SHOWN = 200
 
 
 class Command(BaseCommand):
-    help = ("Charge un extrait de dossiers allocataires au format portail-dossiers/1 (JSON Lines) : chaque ligne "
+    help = ("Charge un extrait de dossiers allocataires au format portail-dossiers/2 (JSON Lines) : chaque ligne "
             "est validée, chaque lot écrit en une transaction ou refusé en entier ; un dossier inchangé est ignoré.")
 
     def add_arguments(self, parser):

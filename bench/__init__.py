@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench BENCH_SCALE=tiny|small|national` (bench/run.py)."""

@@ -1,0 +1,297 @@
+"""Consultation under load over HTTP: gunicorn (4 workers, config.settings.bench = production settings on the
+benchmark database) and `bench/load.py` in its own process, at 1, 8 and 32 concurrent users; the minimal view of
+the same size; the same load with habilitation changes (one administrator per 50 consulting users, at least one);
+the memory of the workers.
+
+Signed-in sessions are made the way the test suite makes them (`portail.testing.auth.sign_in`: second factor
+verified) and stored in the database, where gunicorn's workers read them. Every consultation and tab must leave
+one journal entry: the entries written during a phase are counted and compared with the requests answered.
+"""
+import json
+import math
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.request import Request, urlopen
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKERS = 4
+JOURNALED = ("dossier_consulted", "tab_opened")
+
+
+def _loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _pct(values, p):
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p * len(ordered)) - 1)] if ordered else None
+
+
+def _dist(section, label, values, unit="ms", **extra):
+    return {"section": section, "label": label, "unit": unit, "n": len(values),
+            "median": round(statistics.median(values), 2) if values else None,
+            "p99": round(_pct(values, 0.99), 2) if values else None, "load": _loadavg(), **extra}
+
+
+def _value(section, label, value, unit, **extra):
+    return {"section": section, "label": label, "unit": unit, "value": value, "load": _loadavg(), **extra}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(port: int) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench"}
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi:application", "--workers", str(WORKERS),
+                             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "120",
+                             "--preload"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("gunicorn stopped: " + (proc.stderr.read() or "")[-2000:])
+        try:
+            request = Request(f"http://127.0.0.1:{port}/bench/minimal/10/", headers={"X-Forwarded-Proto": "https"})
+            with urlopen(request, timeout=5) as response:
+                if response.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError("gunicorn did not answer within 90 s")
+
+
+def worker_memory(master: subprocess.Popen) -> list[dict]:
+    """Peak (VmHWM) and current (VmRSS) resident memory of each gunicorn worker, in MB."""
+    import psutil
+
+    out = []
+    for child in psutil.Process(master.pid).children():
+        fields = {}
+        for line in Path(f"/proc/{child.pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmHWM", "VmRSS"):
+                fields[key] = int(value.split()[0]) / 1024
+        out.append({"pid": child.pid, "peak_mb": round(fields.get("VmHWM", 0), 1),
+                    "rss_mb": round(fields.get("VmRSS", 0), 1)})
+    return out
+
+
+def session_cookie(user) -> str:
+    from django.conf import settings
+    from django.test import Client
+
+    from portail.testing.auth import sign_in
+
+    client = sign_in(Client(), user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def readers_for(ctx, n: int, rng: random.Random) -> list[dict]:
+    from django.urls import reverse
+
+    from portail import access
+    from portail.accounts.models import User
+    from portail.conventions.models import Caf
+    from portail.dossiers.models import Dossier
+
+    readers = []
+    codes = dict(Caf.objects.values_list("pk", "code"))
+    for user_id, caf_id in ctx.pairs:
+        user = User.objects.get(pk=user_id)
+        tabs = access.consultation_rights(user, caf_id).tabs
+        numbers = list(Dossier.objects.filter(caf_id=caf_id).order_by("pk").values_list("number", flat=True)[:300])
+        if not tabs or not numbers:
+            continue
+        steps = []
+        for number in rng.sample(numbers, min(4, len(numbers))):
+            steps.append(reverse("dossiers:open", args=[codes[caf_id], number]))
+            for tab in rng.sample(tabs, min(3, len(tabs))):
+                steps.append(reverse("dossiers:tab", args=[codes[caf_id], number, tab]))
+        readers.append({"user": user.username, "cookie": session_cookie(user), "steps": steps})
+        if len(readers) == n:
+            break
+    return readers
+
+
+def writers_for(n: int, avoid: set[str], rng: random.Random) -> list[dict]:
+    """Administrators of the largest conventions, each adding a person of his partner to a group and removing him."""
+    from django.conf import settings
+    from django.db.models import Count
+    from django.urls import reverse
+    from django.utils.crypto import get_random_string
+
+    from portail.accounts.models import User
+    from portail.conventions.models import Convention
+    from portail.habilitations.models import Group
+
+    writers = []
+    conventions = (Convention.objects.filter(status=Convention.Status.OPEN, closing_date__isnull=True)
+                   .annotate(n=Count("groups")).order_by("-n", "pk"))[:n * 3]
+    for conv in conventions:
+        admin = conv.administrators.filter(status=User.Status.OPEN, closing_date__isnull=True).order_by("pk").first()
+        if admin is None or admin.username in avoid:
+            continue
+        admins = set(conv.administrators.values_list("pk", flat=True))
+        targets = list(User.objects.filter(organisation_id=conv.organisation_id, status=User.Status.OPEN,
+                                           closing_date__isnull=True).exclude(pk__in=admins)
+                       .exclude(username__in=avoid).order_by("pk").values_list("pk", flat=True)[:50])
+        groups = list(Group.objects.filter(convention=conv, status=Group.Status.OPEN, closing_date__isnull=True)
+                      .order_by("pk").values_list("pk", flat=True)[:200])
+        if not targets or not groups:
+            continue
+        pairs = []
+        for target in rng.sample(targets, min(10, len(targets))):
+            member_of = set(Group.objects.filter(memberships__user_id=target).values_list("pk", flat=True))
+            free = [g for g in groups if g not in member_of]
+            if free:
+                group = rng.choice(free)
+                pairs.append([reverse("habilitations:membership_add", args=[conv.pk, target]),
+                              reverse("habilitations:membership_remove", args=[conv.pk, target, group]), group])
+        secret = get_random_string(32)
+        writers.append({"user": admin.username, "convention": conv.pk, "csrf": secret, "pairs": pairs,
+                        "cookie": f"{session_cookie(admin)}; {settings.CSRF_COOKIE_NAME}={secret}"})
+        if len(writers) == n:
+            break
+    return writers
+
+
+def run_load(spec: dict) -> dict:
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "load.py")], input=json.dumps(spec), cwd=ROOT,
+                          capture_output=True, text=True, timeout=spec["duration"] * 10 + 120)
+    if done.returncode:
+        raise RuntimeError("load process failed: " + done.stderr[-2000:])
+    return json.loads(done.stdout)
+
+
+def journal_mark() -> int:
+    from django.db.models import Max
+
+    from portail.journal.models import JournalEntry
+
+    return JournalEntry.objects.aggregate(m=Max("id"))["m"] or 0
+
+
+def journaled_since(mark: int) -> int:
+    from portail.journal.models import JournalEntry
+
+    return JournalEntry.objects.filter(id__gt=mark, action__in=JOURNALED).count()
+
+
+def ok(kind_stats: dict) -> int:
+    return sum(n for status, n in kind_stats["statuses"].items() if status in ("200", "302"))
+
+
+def measure(ctx, cfg: dict, *, port: int = 0, with_load: bool = True) -> tuple[list[dict], dict]:
+    rng = random.Random(ctx.seed + 7)
+    levels = cfg["levels"]
+    duration = cfg["duration"]
+    t0 = time.perf_counter()
+    readers = readers_for(ctx, cfg.get("readers", max(levels)), rng)  # more users than readers: they share
+    if not readers:
+        return [_value("load", "consultation under load: not measured", None, "", note="no reader with dossiers")], {}
+    n_writers = max(1, math.ceil(max(levels) / 50))
+    writers = writers_for(n_writers, {r["user"] for r in readers}, rng)
+    port = port or free_port()
+    base = f"http://127.0.0.1:{port}"
+    headers = {"X-Forwarded-Proto": "https"}
+    details: dict = {"workers": WORKERS, "readers": len(readers), "writers": [w["user"] for w in writers],
+                     "duration_s": duration, "phases": {}}
+    rows: list[dict] = []
+    from django.db import connections
+
+    connections.close_all()
+    t1 = time.perf_counter()
+    server = start_gunicorn(port)
+    details["sessions_s"], details["gunicorn_start_s"] = round(t1 - t0, 1), round(time.perf_counter() - t1, 1)
+    try:
+        spec = {"base": base, "origin": f"https://127.0.0.1:{port}", "headers": headers}
+        ctx.log(f"== load: gunicorn {WORKERS} workers on {base}; {len(readers)} signed-in readers, "
+                f"{len(writers)} writer(s); {duration} s per phase (sessions {details['sessions_s']} s, "
+                f"gunicorn up in {details['gunicorn_start_s']} s)")
+        run_load({**spec, "duration": min(2.0, duration), "concurrency": 8, "readers": readers})  # warm-up
+        if not with_load:
+            levels = ()
+        throughput, page_bytes = {}, []
+        for c in levels:
+            mark = journal_mark()
+            result = run_load({**spec, "duration": duration, "concurrency": c, "readers": readers})
+            kinds = result["kinds"]
+            lat = [x for k in ("consultation", "tab") if k in kinds for x in kinds[k]["latencies_ms"]]
+            answered = sum(ok(kinds[k]) for k in ("consultation", "tab") if k in kinds)
+            total = sum(kinds[k]["count"] for k in kinds)
+            journaled = journaled_since(mark)
+            rate = total / result["elapsed"]
+            throughput[c] = rate
+            if "tab" in kinds:
+                page_bytes += [b for b, s in zip(kinds["tab"]["bytes"], kinds["tab"]["latencies_ms"])]
+            statuses = {k: v["statuses"] for k, v in kinds.items()}
+            details["phases"][f"consultation_{c}"] = {"requests": total, "answered": answered, "journaled": journaled,
+                                                      "elapsed": result["elapsed"], "statuses": statuses}
+            rows.append(_value("load", f"consultation, {c} user(s): throughput", round(rate, 1), "/s",
+                               note=f"{total} requests, statuses {statuses}"))
+            rows.append(_dist("load", f"consultation, {c} user(s): latency", lat,
+                              note=f"journal +{journaled} for {answered} answered"
+                              + (" ✓ all journaled" if journaled == answered else " ✗ MISMATCH")))
+            ctx.log(f"  {c} users: {rate:.0f} req/s, p50 {statistics.median(lat):.0f} ms, "
+                    f"p99 {_pct(lat, 0.99):.0f} ms; journal +{journaled} / {answered}")
+        size = int(statistics.median(page_bytes)) if page_bytes else 20_000
+        details["page_bytes"] = size
+        for c in levels:
+            result = run_load({**spec, "duration": duration, "concurrency": c,
+                               "readers": [{"kind": "minimal", "steps": [f"/bench/minimal/{size}/"]}]})
+            kind = result["kinds"]["minimal"]
+            rate = kind["count"] / result["elapsed"]
+            ratio = throughput[c] / rate if rate else None
+            details["phases"][f"minimal_{c}"] = {"requests": kind["count"], "statuses": kind["statuses"]}
+            rows.append(_value("load", f"minimal view ({size:,} bytes), {c} user(s): throughput", round(rate, 1), "/s"))
+            rows.append(_dist("load", f"minimal view, {c} user(s): latency", kind["latencies_ms"]))
+            rows.append(_value("load", f"consultation / minimal view, {c} user(s)", round(ratio * 100, 1) if ratio
+                               else None, "%", note="target ≥ 40 % at 8 users"))
+        if levels and writers:
+            c = max(levels)
+            mark = journal_mark()
+            result = run_load({**spec, "duration": duration, "concurrency": c, "readers": readers,
+                               "writers": writers})
+            kinds = result["kinds"]
+            lat = [x for k in ("consultation", "tab") if k in kinds for x in kinds[k]["latencies_ms"]]
+            answered = sum(ok(kinds[k]) for k in ("consultation", "tab") if k in kinds)
+            journaled = journaled_since(mark)
+            reads = sum(kinds[k]["count"] for k in ("consultation", "tab") if k in kinds)
+            writes = kinds.get("habilitation change", {"count": 0, "latencies_ms": [], "statuses": {}})
+            rate = reads / result["elapsed"]
+            details["phases"][f"mixed_{c}"] = {"reads": reads, "answered": answered, "journaled": journaled,
+                                               "writes": writes["count"], "write_statuses": writes["statuses"]}
+            rows.append(_value("load", f"mixed: {c} readers + {len(writers)} administrator(s), reads throughput",
+                               round(rate, 1), "/s", note=f"{round(rate / throughput[c] * 100)} % of the reads alone"))
+            rows.append(_dist("load", f"mixed: {c} readers, read latency", lat,
+                              note=f"journal +{journaled} for {answered} answered"))
+            from portail.journal.models import JournalEntry
+
+            changes = JournalEntry.objects.filter(id__gt=mark, action__in=("membership_added", "membership_removed"))
+            details["phases"][f"mixed_{c}"]["changes_journaled"] = changes.count()
+            rows.append(_dist("load", "mixed: habilitation change (add / remove a member)", writes["latencies_ms"],
+                              note=f"{writes['count']} requests, statuses {dict(writes['statuses'])}, "
+                                   f"{details['phases'][f'mixed_{c}']['changes_journaled']} changes journaled"))
+        memory = worker_memory(server)
+        details["worker_memory"] = memory
+        if memory:
+            rows.append(_value("memory", f"gunicorn worker peak memory (max of {len(memory)}, VmHWM)",
+                               max(m["peak_mb"] for m in memory), "MB",
+                               note="RSS now " + ", ".join(f"{m['rss_mb']:.0f}" for m in memory) + " MB"))
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return rows, details

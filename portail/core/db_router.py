@@ -1,0 +1,101 @@
+"""Read replica: the supervision, statistics and journal-search pages read from the `replica` database alias.
+
+Configured by `DATABASE_REPLICA_URL` (settings add the `replica` alias and this router). The pages whose URL
+namespace is in `REPLICA_READ_NAMESPACES` (supervision, statistics, the Caf's journal search…) run their GET
+requests with replica reads switched on (`ReplicaReadsMiddleware`); inside such a request every read goes to
+`replica`, except while a transaction is open on `default` (a request that has just written, the journal entry
+of a consultation, a `select_for_update`: those read their own writes on the primary). Every write goes to
+`default`; migrations run on `default` only (the replica is a copy of it). Everything else reads from `default`.
+
+In the tests `replica` is a test mirror of `default` (same database, its own connection), so these pages run
+through the router: outside a test transaction their reads really leave through the `replica` connection.
+"""
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.db import connections
+from django.urls import Resolver404, resolve
+
+REPLICA = "replica"
+_replica_reads: ContextVar[bool] = ContextVar("replica_reads", default=False)
+
+
+def replica_configured() -> bool:
+    return REPLICA in settings.DATABASES
+
+
+@contextmanager
+def replica_reads():
+    """Send this block's reads to the replica (when one is configured)."""
+    token = _replica_reads.set(True)
+    try:
+        yield
+    finally:
+        _replica_reads.reset(token)
+
+
+def _refused(connection) -> bool:
+    """Django's test cases replace the methods of the aliases a test did not ask for with a refusal."""
+    return type(connection.cursor).__name__ == "_DatabaseFailure"
+
+
+class ReplicaRouter:
+    def db_for_read(self, model, **hints):
+        if not _replica_reads.get() or not replica_configured():
+            return None
+        if model._meta.app_label == "django_cache":
+            return "default"  # the database cache holds the rights' version stamps: never a lagging copy
+        if connections["default"].in_atomic_block:
+            return "default"  # read what this transaction wrote, and what it locked
+        if _refused(connections[REPLICA]):
+            return "default"  # a test that did not ask for the replica alias: its mirror, default, answers
+        return REPLICA
+
+    def db_for_write(self, model, **hints):
+        return "default"
+
+    def allow_relation(self, obj1, obj2, **hints):
+        return True  # the replica is a copy of default: same rows, same ids
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        return None if db != REPLICA else False
+
+
+class ReplicaReadsMiddleware:
+    """GET and HEAD requests of the namespaces in REPLICA_READ_NAMESPACES read from the replica.
+
+    Last in MIDDLEWARE: the session and the signed-in user are already loaded from the primary (a session
+    written a moment ago may not have reached the replica yet); a streamed response (CSV) reads as it streams.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD") or not replica_configured() or not self._wanted(request):
+            return self.get_response(request)
+        with replica_reads():
+            response = self.get_response(request)
+        if getattr(response, "streaming", False):
+            response.streaming_content = _streamed_from_replica(response.streaming_content)
+        return response
+
+    @staticmethod
+    def _wanted(request) -> bool:
+        try:
+            match = resolve(request.path_info, getattr(request, "urlconf", None))
+        except Resolver404:
+            return False
+        return bool(set(getattr(settings, "REPLICA_READ_NAMESPACES", ())).intersection(match.namespaces))
+
+
+def _streamed_from_replica(chunks):
+    iterator = iter(chunks)
+    while True:
+        with replica_reads():
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                return
+        yield chunk
