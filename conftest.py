@@ -8,6 +8,24 @@ import pytest
 
 from portail.testing import factories as f
 from portail.testing.auth import sign_in
+from portail.testing import flush
+from portail.testing.static import list_static_files_once
+
+list_static_files_once()  # WhiteNoise walks the static files once per run, not once per test client
+flush.install()  # PostgreSQL: transactional tests' tables emptied by DELETE where they hold rows, not TRUNCATE
+
+LONG_TESTS = ("bench", "e2e")  # the benchmark's smoke test, then the browser walkthroughs
+
+
+def _rank(item, root) -> int:
+    top = item.path.relative_to(root).parts[0] if item.path.is_relative_to(root) else ""
+    return LONG_TESTS.index(top) if top in LONG_TESTS else len(LONG_TESTS)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The longest tests first: with several workers (`-n 2 --dist worksteal`, .ci/run) they are shared out
+    from the start and the short ones even out the end, instead of one worker finishing the run alone."""
+    items.sort(key=lambda item: _rank(item, config.rootpath))
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """The load process of `make bench`: virtual users over HTTP (httpx + asyncio), in a process of its own.
 
-    .venv/bin/python bench/load.py < spec.json > result.json
+    .venv/bin/python bench/load.py < specs.jsonl > results.jsonl
 
-The spec (JSON on stdin): {"base": "http://127.0.0.1:PORT", "duration": seconds, "concurrency": N,
+A spec (one JSON line on stdin, one result line on stdout for each): {"base": "http://127.0.0.1:PORT", "duration": seconds, "concurrency": N,
 "readers": [{"cookie": "name=value", "steps": [url, …]}, …], "writers": [{"cookie": …, "csrf": token,
 "pairs": [[add_url, remove_url, group_id], …]}, …], "headers": {…}}.
 Reader i (of `concurrency`) plays readers[i % len(readers)] and walks its steps in a loop; a writer adds a person
@@ -75,8 +75,11 @@ async def run(spec: dict) -> dict:
 
 
 def main() -> int:
-    spec = json.load(sys.stdin)
-    json.dump(asyncio.run(run(spec)), sys.stdout)
+    """One spec per line on stdin, one result per line on stdout (the harness keeps this process for every phase)."""
+    for line in sys.stdin:
+        if line.strip():
+            sys.stdout.write(json.dumps(asyncio.run(run(json.loads(line)))) + "\n")
+            sys.stdout.flush()
     return 0
 
 

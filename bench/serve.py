@@ -11,6 +11,7 @@ import json
 import math
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -51,7 +52,7 @@ def free_port() -> int:
 
 def start_gunicorn(port: int) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench"}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi:application", "--workers", str(WORKERS),
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "bench.wsgi:application", "--workers", str(WORKERS),
                              "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "120",
                              "--preload"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -165,12 +166,30 @@ def writers_for(n: int, avoid: set[str], rng: random.Random) -> list[dict]:
     return writers
 
 
-def run_load(spec: dict) -> dict:
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "load.py")], input=json.dumps(spec), cwd=ROOT,
-                          capture_output=True, text=True, timeout=spec["duration"] * 10 + 120)
-    if done.returncode:
-        raise RuntimeError("load process failed: " + done.stderr[-2000:])
-    return json.loads(done.stdout)
+class LoadProcess:
+    """`bench/load.py` in its own process, kept for every phase: one spec line in, one result line out."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "load.py")], cwd=ROOT, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def __call__(self, spec: dict) -> dict:
+        started = time.perf_counter()
+        self.proc.stdin.write(json.dumps(spec) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("load process failed: " + self.proc.stderr.read()[-2000:])
+        result = json.loads(line)
+        result["wall"] = time.perf_counter() - started
+        return result
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
 
 
 def journal_mark() -> int:
@@ -212,13 +231,15 @@ def measure(ctx, cfg: dict, *, port: int = 0, with_load: bool = True) -> tuple[l
     connections.close_all()
     t1 = time.perf_counter()
     server = start_gunicorn(port)
+    run_load = LoadProcess()
     details["sessions_s"], details["gunicorn_start_s"] = round(t1 - t0, 1), round(time.perf_counter() - t1, 1)
     try:
         spec = {"base": base, "origin": f"https://127.0.0.1:{port}", "headers": headers}
         ctx.log(f"== load: gunicorn {WORKERS} workers on {base}; {len(readers)} signed-in readers, "
                 f"{len(writers)} writer(s); {duration} s per phase (sessions {details['sessions_s']} s, "
                 f"gunicorn up in {details['gunicorn_start_s']} s)")
-        run_load({**spec, "duration": min(2.0, duration), "concurrency": 8, "readers": readers})  # warm-up
+        warm = run_load({**spec, "duration": min(2.0, duration), "concurrency": 8, "readers": readers})  # warm-up
+        ctx.log(f"  warm-up: {warm['wall']:.1f} s")
         if not with_load:
             levels = ()
         throughput, page_bytes = {}, []
@@ -289,7 +310,8 @@ def measure(ctx, cfg: dict, *, port: int = 0, with_load: bool = True) -> tuple[l
                                max(m["peak_mb"] for m in memory), "MB",
                                note="RSS now " + ", ".join(f"{m['rss_mb']:.0f}" for m in memory) + " MB"))
     finally:
-        server.terminate()
+        run_load.close()
+        server.send_signal(signal.SIGINT)  # quick shutdown: the load is over
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:

@@ -14,6 +14,9 @@ from .helpers import check, expect, field, tick, url
 pytestmark = pytest.mark.e2e
 
 
+PRINT_BUTTON = "Visualiser et imprimer l'attestation (PDF, nouvelle fenêtre)"
+
+
 def enter_as(page, live_server, username: str) -> None:
     client = sign_in(Client(), User.objects.get(username=username))
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -26,9 +29,11 @@ def test_print_an_attestation_de_droits_then_a_third_party_verifies_it(page, bro
     page.goto(url("dossiers:attestation", caf_code, number))
     expect(page.get_by_role("heading", level=2, name="Attestation")).to_be_visible()
     check(page, "attestation-01-choix")
-    tick(page, "Attestation de droits")
+    # The print form, not the postal request form below it, which offers the same two kinds.
+    print_form = page.locator("form", has=page.get_by_role("button", name=PRINT_BUTTON))
+    tick(print_form, "Attestation de droits")
     with page.expect_popup() as popup_info:
-        page.get_by_role("button", name="Visualiser et imprimer l'attestation (PDF, nouvelle fenêtre)").click()
+        page.get_by_role("button", name=PRINT_BUTTON).click()
     popup = popup_info.value
     popup.wait_for_load_state()
     issued = IssuedAttestation.objects.get()

@@ -9,7 +9,6 @@ from django.db.models import Count, F, Q, QuerySet
 from portail.accounts.models import User
 from portail.conventions.models import TAB_ORDER, Convention, Role
 from portail.core.clock import today
-from portail.core.periods import open_on_q
 from portail.habilitations.models import Group, GroupRole, Membership
 
 from . import rights_cache

@@ -25,9 +25,11 @@ so a right that opens or closes at midnight (a date of a convention, group, user
 computed again the next day. A missing stamp (never set, or evicted) gets a fresh random token, so an
 entry older than it can never match again.
 
-Reading costs one round trip to the cache (the three stamps) when this process already holds the
-entry, two otherwise; within one request the answer is kept on the side (the menu reuses what the
-page computed), and dropped as soon as this thread changes anything that moves a right.
+Reading: with Redis, the stamps come from this process's mirror, kept exact by pub/sub (`_Mirror`): no
+round trip when the process already holds the entry, one otherwise. With the database cache: one query
+for the stamps, one more for the entry. Within one request the answer is kept on the side (the menu
+reuses what the page computed), and dropped as soon as this thread changes anything that moves a right.
+Rights are always computed on the primary database, never on a read replica.
 """
 import hashlib
 import os
@@ -123,7 +125,14 @@ class _Pending:
         self.callback = None
 
     def flush(self):
+        if getattr(_local, "pending", None) is self:
+            _local.pending = None  # committed: the next transaction starts afresh (a decorator reuses its Atomic)
         _write_stamps(self.keys)
+
+
+def _outer(connection):
+    """The outermost atomic block: its commit is the one that counts."""
+    return connection.atomic_blocks[0] if connection.atomic_blocks else connection
 
 
 def _pending_in_transaction():
@@ -132,7 +141,7 @@ def _pending_in_transaction():
         _local.pending = None
         return None, connection
     pending = getattr(_local, "pending", None)
-    if pending is None or pending.outer is not connection.atomic_blocks[0]:
+    if pending is None or pending.outer is not _outer(connection):
         return None, connection
     return pending, connection
 
@@ -148,7 +157,7 @@ def bump(*keys: str) -> None:
         _write_stamps(keys)
         return
     if pending is None:
-        pending = _Pending(connection.atomic_blocks[0])
+        pending = _Pending(_outer(connection))
         _local.pending = pending
     pending.keys |= keys
     # A callback registered in a savepoint that was rolled back is gone: register it again.
@@ -356,20 +365,25 @@ def cached(user, day: date, compute: Callable[[], object]):
             _local.memo[memo_key] = payload
         return payload
     cache = _cache()
-    stamps = _read_stamps(cache, list(version_keys))
-    local = _entries.get((user.pk, day))
-    if local is not None and local[0] == stamps:
-        payload = local[1]
-    else:
-        stored = cache.get(entry_key(user.pk, day))
-        if stored is not None and stored[0] == stamps:
-            payload = stored[1]
+    try:
+        stamps = _read_stamps(cache, list(version_keys))
+        local = _entries.get((user.pk, day))
+        if local is not None and local[0] == stamps:
+            payload = local[1]
         else:
-            payload = compute()
-            cache.set(entry_key(user.pk, day), (stamps, payload), timeout=_seconds_to_midnight())
-        if len(_entries) >= LOCAL_ENTRIES_MAX:
-            _entries.clear()
-        _entries[(user.pk, day)] = (stamps, payload)
+            stored = cache.get(entry_key(user.pk, day))
+            if stored is not None and stored[0] == stamps:
+                payload = stored[1]
+            else:
+                payload = compute()
+                cache.set(entry_key(user.pk, day), (stamps, payload), timeout=_seconds_to_midnight())
+            if len(_entries) >= LOCAL_ENTRIES_MAX:
+                _entries.clear()
+            _entries[(user.pk, day)] = (stamps, payload)
+    except redis_errors.RedisError:
+        # Redis unreachable: the database answers (the truth, only slower); nothing is kept meanwhile.
+        _entries.pop((user.pk, day), None)
+        payload = compute()
     if in_request:
         _local.memo[memo_key] = payload
     return payload

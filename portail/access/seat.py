@@ -186,7 +186,10 @@ class Seat:
         # Groups whose responsable he may name: below his own groups (a whole scope: the convention's).
         nameable = managed if self.scope.whole else managed.exclude(path__in=self.scope.paths)
         administrators = Convention.administrators.through.objects.filter(user_id=OuterRef("pk"))
-        member_outside = Membership.objects.filter(user_id=OuterRef("pk")).exclude(group__in=managed)
+        # NOT EXISTS (the group in the scope) per membership, not `group NOT IN (scope)`: with the latter PostgreSQL
+        # hashed every membership of the country (135,000) for the 50 people of a page (176 ms; 8 ms this way).
+        member_outside = Membership.objects.filter(user_id=OuterRef("pk")).filter(
+            ~Exists(managed.filter(pk=OuterRef("group_id"))))
         leads_outside = Group.objects.filter(responsable_id=OuterRef("pk")).exclude(pk__in=nameable)
         rows = (
             User.objects.filter(pk__in=user_ids)

@@ -102,7 +102,8 @@ def parse_tab_catalogue(data: dict) -> tuple[tuple[TabSpec, ...], tuple[str, ...
         raise ValueError(f"format: {TABS_FORMAT!r} expected")
     tabs = []
     for i, t in enumerate(data.get("tab") or []):
-        if not {"code", "label", "template", "fields"} <= set(t) <= {"code", "label", "template", "fields", "summary_of"}:
+        if not {"code", "label", "template", "fields"} <= set(t) <= {"code", "label", "template", "fields",
+                                                                       "summary_of"}:
             raise ValueError(f"tab[{i}]: code, label, template, fields (and summary_of) expected")
         if not (isinstance(t["code"], str) and TAB_CODE_RE.match(t["code"])):
             raise ValueError(f"tab[{i}].code: lower-case letters expected")

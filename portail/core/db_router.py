@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.urls import Resolver404, resolve
 
 REPLICA = "replica"
@@ -35,9 +35,17 @@ def replica_reads():
         _replica_reads.reset(token)
 
 
-def _refused(connection) -> bool:
-    """Django's test cases replace the methods of the aliases a test did not ask for with a refusal."""
-    return type(connection.cursor).__name__ == "_DatabaseFailure"
+def _reachable(connection) -> bool:
+    """Whether the replica can answer: a replica that cannot be reached leaves the reads to the primary (and so
+    does a test that did not ask for the replica alias: Django refuses its connections, its mirror answers)."""
+    if type(connection.cursor).__name__ == "_DatabaseFailure":
+        return False
+    if connection.connection is None:
+        try:
+            connection.ensure_connection()
+        except (DatabaseError, AssertionError):  # AssertionError: Django's DatabaseOperationForbidden in tests
+            return False
+    return True
 
 
 class ReplicaRouter:
@@ -48,8 +56,8 @@ class ReplicaRouter:
             return "default"  # the database cache holds the rights' version stamps: never a lagging copy
         if connections["default"].in_atomic_block:
             return "default"  # read what this transaction wrote, and what it locked
-        if _refused(connections[REPLICA]):
-            return "default"  # a test that did not ask for the replica alias: its mirror, default, answers
+        if not _reachable(connections[REPLICA]):
+            return "default"
         return REPLICA
 
     def db_for_write(self, model, **hints):

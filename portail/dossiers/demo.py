@@ -92,14 +92,16 @@ def _apl_landlord(s: Story) -> bool:
 
 
 def _large_family(s: Story) -> bool:
-    children = [m for m in s.of(FamilyMember) if m["relationship"] == FamilyMember.Relationship.CHILD and m.get("dependent")]
+    children = [m for m in s.of(FamilyMember)
+                if m["relationship"] == FamilyMember.Relationship.CHILD and m.get("dependent")]
     return len(children) >= 3 and {Benefit.AF, Benefit.CF} <= set(s.open_rights())
 
 
 def _job_lost(s: Story) -> bool:
     """An adult lost his job in the window: job seeker since that day, registered at France Travail, and
     the RSA or prime d'activité follows (its amount changes)."""
-    lost = [m for m in s.of(FamilyMember) if m.get("activity_since") and m["activity"] == FamilyMember.Activity.JOBSEEKER]
+    lost = [m for m in s.of(FamilyMember)
+            if m.get("activity_since") and m["activity"] == FamilyMember.Activity.JOBSEEKER]
     if not lost:
         return False
     amounts = {}

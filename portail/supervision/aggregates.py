@@ -206,9 +206,10 @@ def _one_batch(batch_size: int, skip_locked: bool) -> AggregateResult:
 
 
 def usage_aggregate(*, batch_size: int = BATCH_SIZE, max_batches: int | None = None,
-                    skip_locked: bool = False) -> AggregateResult:
+                    skip_locked: bool = False, seal: bool = True) -> AggregateResult:
     """Count every journal entry after the cursor (or `max_batches` batches of them)."""
-    journal_seal(skip_locked=True, wait=0.5)  # up to the head, every entry is final
+    if seal:
+        journal_seal(skip_locked=True, wait=0.5)  # up to the head, every entry is final
     total = AggregateResult()
     done = 0
     while max_batches is None or done < max_batches:
@@ -223,5 +224,9 @@ def usage_aggregate(*, batch_size: int = BATCH_SIZE, max_batches: int | None = N
 
 
 def usage_catch_up() -> AggregateResult:
-    """When a statistics page opens: one bounded batch, skipped if a run is already counting."""
-    return usage_aggregate(batch_size=PAGE_BATCH_SIZE, max_batches=1, skip_locked=True)
+    """When a statistics page opens: one bounded batch, skipped if a run is already counting. On PostgreSQL it
+    counts up to the head already sealed and does not seal (the periodic seal task and `usage_aggregate` do): a
+    seal may wait for the appends in flight, and a page must not. The embedded SQLite default seals first (its
+    writers go one at a time: nothing to wait for)."""
+    return usage_aggregate(batch_size=PAGE_BATCH_SIZE, max_batches=1, skip_locked=True,
+                           seal=connection.vendor != "postgresql")

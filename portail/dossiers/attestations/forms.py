@@ -73,7 +73,8 @@ class PostForm(PortalForm):
         label="Attestation à envoyer",
         choices=[
             (IssuedAttestation.Kind.PAYMENTS, "Attestation de paiement des douze derniers mois"),
-            (IssuedAttestation.Kind.RIGHTS, "Attestation de droits (droits ouverts, montant mensuel, quotient familial)"),
+            (IssuedAttestation.Kind.RIGHTS,
+             "Attestation de droits (droits ouverts, montant mensuel, quotient familial)"),
         ],
         initial=IssuedAttestation.Kind.PAYMENTS,
         widget=forms.RadioSelect,

@@ -131,6 +131,7 @@ class MonthBase:
     # Sums the RSA and the prime d'activité read, fixed for the month whatever their starts.
     rsa_resources: Decimal = ZERO  # earnings, other resources, AAH and family benefits
     ppa_other: Decimal = ZERO  # other resources, AAH and family benefits (Paje included), RSA excluded
+    _amounts: dict = field(default_factory=dict, repr=False)  # (RSA open, PPA open) -> amounts
 
 
 def month_base(household: Household, home: Home, declarations: Declarations, month: date, starts: dict) -> MonthBase:
@@ -172,16 +173,22 @@ def month_base(household: Household, home: Home, declarations: Declarations, mon
 
 
 def minimum_amounts(base: MonthBase, *, rsa_from: date | None, ppa_from: date | None) -> dict:
-    """The month's gross amounts: the base's benefits, plus RSA and prime d'activité if open by then."""
-    due = dict(base.due)
-    month, scale = base.month, base.scale
+    """The month's gross amounts: the base's benefits, plus RSA and prime d'activité if open by then
+    (the same dict for the same two answers: callers do not modify it)."""
+    month = base.month
+    key = (rsa_from is not None and month >= rsa_from, ppa_from is not None and month >= ppa_from)
+    cached = base._amounts.get(key)
+    if cached is not None:
+        return cached
+    due = base._amounts[key] = dict(base.due)
+    scale = base.scale
     rsa_paid = ZERO
-    if rsa_from is not None and month >= rsa_from:
+    if key[0]:
         rsa_paid = fx.rsa(scale, couple=base.couple, ages=base.ages, resources=base.rsa_resources, lump=base.lump,
                           isolated=base.isolated)[0]
         if rsa_paid > 0:
             due[Benefit.RSA] = rsa_paid
-    if base.earned and ppa_from is not None and month >= ppa_from:
+    if base.earned and key[1]:
         amount = fx.ppa(scale, couple=base.couple, ages=base.ages, earnings=list(base.earned.values()),
                         other=base.ppa_other + rsa_paid, lump=base.lump, isolated=base.isolated)[0]
         if amount > 0:

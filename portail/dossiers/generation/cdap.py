@@ -51,7 +51,8 @@ def add_cdap_fields(out, *, household, home, ref: date, seed) -> None:
         row["activity"] = ACTIVITY[kind]
         row["activity_since"] = adult.change_on  # a job lost or found in the window: the day it changed
         if adult.change_on and kind == Resource.Kind.UNEMPLOYMENT:
-            row["france_travail_since"] = min(ref - timedelta(days=1), adult.change_on + timedelta(days=r.randint(0, 10)))
+            registered = adult.change_on + timedelta(days=r.randint(0, 10))
+            row["france_travail_since"] = min(ref - timedelta(days=1), registered)
         elif kind == Resource.Kind.UNEMPLOYMENT or (rsa and adult.role == "allocataire"):
             row["france_travail_since"] = max(household.opened_on, ref - timedelta(days=r.randint(40, 900)))
         if adult.aah_since:

@@ -196,7 +196,8 @@ def _draw_events(r: random.Random, household: Household) -> None:
         if adult.aah_since or r.random() >= JOB_CHANGE_CHANCE:
             continue
         if adult.kind == Resource.Kind.SALARY:  # a job lost: unemployment benefit from that month
-            new_kind, new_monthly = Resource.Kind.UNEMPLOYMENT, money(adult.monthly * Decimal(str(round(r.uniform(0.57, 0.75), 3))))
+            share = Decimal(str(round(r.uniform(0.57, 0.75), 3)))
+            new_kind, new_monthly = Resource.Kind.UNEMPLOYMENT, money(adult.monthly * share)
         elif adult.kind in (Resource.Kind.UNEMPLOYMENT, Resource.Kind.NONE):  # a job found
             new_kind, new_monthly = Resource.Kind.SALARY, money(r.uniform(600, 2200))
         else:
@@ -206,8 +207,8 @@ def _draw_events(r: random.Random, household: Household) -> None:
     if household.couple and household.births and r.random() < SEPARATION_CHANCE:
         spouse = household.adults[1]
         left_on = household.ref - timedelta(days=r.randint(20, 330))
-        if spouse.change_on is None and spouse.aah_since is None and left_on > household.opened_on + timedelta(days=60) \
-                and left_on > household.births[0]:
+        if (spouse.change_on is None and spouse.aah_since is None
+                and left_on > household.opened_on + timedelta(days=60) and left_on > household.births[0]):
             spouse.left_on = left_on
             household.couple = False
             household.separated_on = household.isolated_on = left_on

@@ -26,6 +26,7 @@ NOTICES = {
     Benefit.AAH: "Notification de droit à l'AAH",
     Benefit.ARS: "Notification de droit à l'allocation de rentrée scolaire",
 }
+CHANNELS = list(Letter.Channel)  # listed once: list(Enum) is slow and this runs for every letter
 HISTORY_DAYS = 900  # the courriers tab keeps about two and a half years
 
 
@@ -36,7 +37,7 @@ def letter_rows(r: random.Random, *, ref: date, opened_on: date, rights: list[di
 
     def add(day: date, subject: str):
         if oldest <= day < ref:
-            rows.append(dict(sent_on=day, subject=subject, channel=r.choice(list(Letter.Channel))))
+            rows.append(dict(sent_on=day, subject=subject, channel=r.choice(CHANNELS)))
 
     add(opened_on + timedelta(days=r.randint(0, 10)), "Confirmation de votre affiliation à la Caf")
     for right in rights:

@@ -13,7 +13,8 @@ def post_url(dossier) -> str:
 
 
 def test_the_page_offers_both_attestations_to_post(login_as, t1_user, dossier):
-    html = login_as(t1_user).get(reverse("dossiers:attestation", args=[dossier.caf.code, dossier.number])).content.decode()
+    page = login_as(t1_user).get(reverse("dossiers:attestation", args=[dossier.caf.code, dossier.number]))
+    html = page.content.decode()
     form = html.split('id="envoi-courrier"')[1].split("</form>")[0]
     assert 'name="envoi-kind" value="paiement"' in form and 'name="envoi-kind" value="droits"' in form
     assert "Attestation de paiement des douze derniers mois" in form and "Attestation de droits" in form

@@ -41,11 +41,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='usagetotal',
-            index=models.Index(fields=['convention_id', 'dimension', 'grain', 'period'], name='usage_total_convention_idx'),
+            index=models.Index(fields=['convention_id', 'dimension', 'group_id', 'grain', 'period'], name='usage_total_convention_idx'),
         ),
         migrations.AddIndex(
             model_name='usagetotal',
-            index=models.Index(fields=['caf_id', 'dimension', 'grain', 'period'], name='usage_total_caf_idx'),
+            index=models.Index(fields=['caf_id', 'dimension', 'group_id', 'grain', 'period'], name='usage_total_caf_idx'),
         ),
         migrations.AddIndex(
             model_name='usagetotal',

@@ -64,8 +64,10 @@ class UsageTotal(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["convention_id", "dimension", "grain", "period"], name="usage_total_convention_idx"),
-            models.Index(fields=["caf_id", "dimension", "grain", "period"], name="usage_total_caf_idx"),
+            # group_id third: a whole convention or Caf reads its group_id = 0 rows only, not the per-group ones.
+            models.Index(fields=["convention_id", "dimension", "group_id", "grain", "period"],
+                         name="usage_total_convention_idx"),
+            models.Index(fields=["caf_id", "dimension", "group_id", "grain", "period"], name="usage_total_caf_idx"),
             models.Index(fields=["group_id", "dimension", "grain", "period"], name="usage_total_group_idx"),
         ]
 
