@@ -17,11 +17,14 @@ role: having none now, he must see neither any more.
 Convention 1 holds a tree of six levels (CONVUNZ N1 … N6) whose middle group (N3) has a responsable;
 the T1 user sits at N5, the person of two conventions at N4 and in Convention 2's group.
 """
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
 
 from portail.accounts.models import User
@@ -36,6 +39,18 @@ from . import factories as f
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 T18_TABS = ["synthese", "resume", "famille", "logement"]
+
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """A transaction that never commits: a module's world is built once inside it and gone at the end
+    of the module (`with django_db_blocker.unblock(), rolled_back(): w = build_world(); yield w`)."""
+    with transaction.atomic():
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
 
 
 @dataclass

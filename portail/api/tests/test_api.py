@@ -20,7 +20,7 @@ from portail.accounts.models import User
 from portail.core.clock import now, today
 from portail.habilitations.models import Group, GroupRole, Membership
 from portail.journal.models import Action, JournalEntry
-from portail.testing.world import build_world
+from portail.testing.world import build_world, rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -30,23 +30,17 @@ PROBLEM_KEYS = {"type", "title", "status", "detail"}
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            w = build_world()
-            w.raw = {}
-            for name, admin, conv in (("admin1", w.admin1, w.conv1), ("admin2", w.admin2, w.conv2),
-                                      ("partner_b", w.partner_b, w.conv_b)):
-                token, raw = tokens.token_create(actor=admin, convention=conv, name=f"outil {name}",
-                                                 scopes=["api"], expires_on=today() + timedelta(days=30))
-                w.raw[name] = raw
-            w.t1_membership = Membership.objects.get(user=w.t1_user, group=w.group_n5)
-            w.cdap = w.t1.service
-            yield w
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with django_db_blocker.unblock(), rolled_back():
+        w = build_world()
+        w.raw = {}
+        for name, admin, conv in (("admin1", w.admin1, w.conv1), ("admin2", w.admin2, w.conv2),
+                                  ("partner_b", w.partner_b, w.conv_b)):
+            token, raw = tokens.token_create(actor=admin, convention=conv, name=f"outil {name}",
+                                             scopes=["api"], expires_on=today() + timedelta(days=30))
+            w.raw[name] = raw
+        w.t1_membership = Membership.objects.get(user=w.t1_user, group=w.group_n5)
+        w.cdap = w.t1.service
+        yield w
 
 
 @pytest.fixture(autouse=True)

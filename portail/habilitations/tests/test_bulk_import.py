@@ -22,7 +22,7 @@ from portail.journal.models import Action, JournalEntry
 from portail.journal.services import journal_verify
 from portail.outbox.models import Mail
 from portail.testing.auth import sign_in
-from portail.testing.world import build_world
+from portail.testing.world import build_world, rolled_back
 
 from .conftest import field_errors, page_text
 
@@ -36,17 +36,11 @@ HEADER = ["identifiant", "nom", "prénom", "email", "téléphone", "groupes", "d
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """The shared world (portail/testing/world.py), built once and rolled back at the end of the module."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            w = build_world()
-            # One signed-in client per actor, kept for the module (sessions live in the module's transaction).
-            w.clients = {name: sign_in(Client(), getattr(w, name)) for name in ACTORS}
-            yield w
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with django_db_blocker.unblock(), rolled_back():
+        w = build_world()
+        # One signed-in client per actor, kept for the module (sessions live in the module's transaction).
+        w.clients = {name: sign_in(Client(), getattr(w, name)) for name in ACTORS}
+        yield w
 
 
 def as_csv(rows, delimiter=";", bom=False, header=HEADER) -> bytes:
@@ -88,7 +82,8 @@ def later(days=60):
 # ------------------------------------------------------------------------------------------ preview = written
 
 
-def test_the_preview_is_what_confirming_writes(world):
+def test_the_preview_is_what_confirming_writes(world, settings, tmp_path):
+    settings.JOURNAL_ANCHOR_FILE = str(tmp_path / "anchors.jsonl")  # this test's own anchor, not another test's
     w = world
     end = today() + timedelta(days=60)
     rows = [

@@ -12,7 +12,7 @@ from portail.core.clock import today
 from portail.habilitations.models import Membership
 from portail.journal.models import Action, JournalEntry
 from portail.testing.auth import sign_in
-from portail.testing.world import build_world
+from portail.testing.world import build_world, rolled_back
 
 from .conftest import field_errors, page_text
 
@@ -23,17 +23,11 @@ ACTORS = ("admin1", "admin2", "responsable", "agent1", "partner_b", "t1_user")
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            w = build_world()
-            # One signed-in client per actor, kept for the module (sessions live in the module's transaction).
-            w.clients = {name: sign_in(Client(), getattr(w, name)) for name in ACTORS}
-            yield w
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with django_db_blocker.unblock(), rolled_back():
+        w = build_world()
+        # One signed-in client per actor, kept for the module (sessions live in the module's transaction).
+        w.clients = {name: sign_in(Client(), getattr(w, name)) for name in ACTORS}
+        yield w
 
 
 def _end_url(w, user, group):

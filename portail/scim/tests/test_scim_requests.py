@@ -21,7 +21,7 @@ from portail.habilitations.models import Membership
 from portail.journal.models import Action, JournalEntry
 from portail.scim.models import ScimIdentity
 from portail.testing.auth import sign_in
-from portail.testing.world import build_world
+from portail.testing.world import build_world, rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -34,22 +34,16 @@ PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            w = build_world()
-            expires = today() + timedelta(days=30)
-            w.token, w.raw = token_create(actor=w.admin1, convention=w.conv1, name="annuaire", scopes=["scim"],
-                                          expires_on=expires)
-            w.api_only, w.raw_api_only = token_create(actor=w.admin1, convention=w.conv1, name="api",
-                                                      scopes=["api"], expires_on=expires)
-            w.token2, w.raw2 = token_create(actor=w.admin2, convention=w.conv2, name="annuaire 2", scopes=["scim"],
-                                            expires_on=expires)
-            yield w
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with django_db_blocker.unblock(), rolled_back():
+        w = build_world()
+        expires = today() + timedelta(days=30)
+        w.token, w.raw = token_create(actor=w.admin1, convention=w.conv1, name="annuaire", scopes=["scim"],
+                                      expires_on=expires)
+        w.api_only, w.raw_api_only = token_create(actor=w.admin1, convention=w.conv1, name="api",
+                                                  scopes=["api"], expires_on=expires)
+        w.token2, w.raw2 = token_create(actor=w.admin2, convention=w.conv2, name="annuaire 2", scopes=["scim"],
+                                        expires_on=expires)
+        yield w
 
 
 @pytest.fixture
