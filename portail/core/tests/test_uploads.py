@@ -49,3 +49,19 @@ def test_the_limits_are_set():
     assert settings.REQUEST_BODY_MAX_BYTES == MO and settings.REQUEST_BODY_LIMITS["dialogue:new"] == 6 * MO
     assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE <= MO and settings.FILE_UPLOAD_MAX_MEMORY_SIZE <= MO
     assert reverse("dialogue:new", args=["101", "1234567"]) == "/dialogue/nouveau/101/1234567/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("content_type, media_type, keys", [
+    ("application/scim+json", "application/scim+json", {"schemas", "status", "detail"}),
+    ("application/json; charset=utf-8", "application/problem+json", {"type", "title", "status", "detail"}),
+])
+def test_an_oversized_json_body_is_refused_in_its_client_s_format(client, content_type, media_type, keys):
+    """A SCIM client gets a SCIM error, an API client a problem: each reads the refusal, unread body too."""
+    response = client.generic("POST", "/scim/v2/1/Users", b"", CONTENT_TYPE=content_type,
+                              CONTENT_LENGTH=str(2 * MO), **{"wsgi.input": UnreadableBody()})
+    assert response.status_code == 413 and response["Content-Type"] == media_type
+    body = response.json()
+    assert set(body) == keys and str(body["status"]) == "413" and "Envoi trop volumineux" in body["detail"]
+    if media_type == "application/scim+json":
+        assert body["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
