@@ -87,6 +87,30 @@ def worker_memory(master: subprocess.Popen) -> list[dict]:
     return out
 
 
+def cpu_seconds(server: subprocess.Popen, load: "LoadProcess") -> dict:
+    """CPU seconds used so far by the gunicorn workers, the PostgreSQL server (every process: other work on the
+    machine counts too) and the load process: the cost of a request, split, whatever the load average."""
+    import psutil
+
+    def used(proc) -> float:
+        try:
+            t = proc.cpu_times()
+            return t.user + t.system
+        except psutil.Error:
+            return 0.0
+
+    postgres = sum(used(p) for p in psutil.process_iter(["name"]) if (p.info["name"] or "").startswith("postgres"))
+    return {"app": sum(used(c) for c in psutil.Process(server.pid).children()), "database": postgres,
+            "client": used(psutil.Process(load.proc.pid))}
+
+
+def cpu_note(before: dict, after: dict, requests: int) -> str:
+    if not requests:
+        return ""
+    per = {k: (after[k] - before[k]) / requests * 1000 for k in before}
+    return "CPU per request: " + ", ".join(f"{k} {v:.1f} ms" for k, v in per.items())
+
+
 def session_cookie(user) -> str:
     from django.conf import settings
     from django.test import Client
@@ -212,8 +236,10 @@ def ok(kind_stats: dict) -> int:
 
 def measure(ctx, cfg: dict, *, port: int = 0, with_load: bool = True) -> tuple[list[dict], dict]:
     rng = random.Random(ctx.seed + 7)
-    levels = cfg["levels"]
-    duration = cfg["duration"]
+    # BENCH_LEVELS=8 and BENCH_DURATION=5: a quicker run while profiling (the table says which were used).
+    levels = tuple(int(x) for x in os.environ["BENCH_LEVELS"].split(",")) if os.environ.get("BENCH_LEVELS") \
+        else cfg["levels"]
+    duration = float(os.environ.get("BENCH_DURATION") or cfg["duration"])
     t0 = time.perf_counter()
     readers = readers_for(ctx, cfg.get("readers", max(levels)), rng)  # more users than readers: they share
     if not readers:
@@ -245,7 +271,9 @@ def measure(ctx, cfg: dict, *, port: int = 0, with_load: bool = True) -> tuple[l
         throughput, page_bytes = {}, []
         for c in levels:
             mark = journal_mark()
+            cpu_before = cpu_seconds(server, run_load)
             result = run_load({**spec, "duration": duration, "concurrency": c, "readers": readers})
+            cpu_after = cpu_seconds(server, run_load)
             kinds = result["kinds"]
             lat = [x for k in ("consultation", "tab") if k in kinds for x in kinds[k]["latencies_ms"]]
             answered = sum(ok(kinds[k]) for k in ("consultation", "tab") if k in kinds)
@@ -258,8 +286,10 @@ def measure(ctx, cfg: dict, *, port: int = 0, with_load: bool = True) -> tuple[l
             statuses = {k: v["statuses"] for k, v in kinds.items()}
             details["phases"][f"consultation_{c}"] = {"requests": total, "answered": answered, "journaled": journaled,
                                                       "elapsed": result["elapsed"], "statuses": statuses}
+            cpu = cpu_note(cpu_before, cpu_after, total)
+            details["phases"][f"consultation_{c}"]["cpu"] = cpu
             rows.append(_value("load", f"consultation, {c} user(s): throughput", round(rate, 1), "/s",
-                               note=f"{total} requests, statuses {statuses}"))
+                               note=f"{total} requests; {cpu}"))
             rows.append(_dist("load", f"consultation, {c} user(s): latency", lat,
                               note=f"journal +{journaled} for {answered} answered"
                               + (" ✓ all journaled" if journaled == answered else " ✗ MISMATCH")))
@@ -268,13 +298,16 @@ def measure(ctx, cfg: dict, *, port: int = 0, with_load: bool = True) -> tuple[l
         size = int(statistics.median(page_bytes)) if page_bytes else 20_000
         details["page_bytes"] = size
         for c in levels:
+            cpu_before = cpu_seconds(server, run_load)
             result = run_load({**spec, "duration": duration, "concurrency": c,
                                "readers": [{"kind": "minimal", "steps": [f"/bench/minimal/{size}/"]}]})
+            cpu_after = cpu_seconds(server, run_load)
             kind = result["kinds"]["minimal"]
             rate = kind["count"] / result["elapsed"]
             ratio = throughput[c] / rate if rate else None
             details["phases"][f"minimal_{c}"] = {"requests": kind["count"], "statuses": kind["statuses"]}
-            rows.append(_value("load", f"minimal view ({size:,} bytes), {c} user(s): throughput", round(rate, 1), "/s"))
+            rows.append(_value("load", f"minimal view ({size:,} bytes), {c} user(s): throughput", round(rate, 1), "/s",
+                               note=cpu_note(cpu_before, cpu_after, kind["count"])))
             rows.append(_dist("load", f"minimal view, {c} user(s): latency", kind["latencies_ms"]))
             rows.append(_value("load", f"consultation / minimal view, {c} user(s)", round(ratio * 100, 1) if ratio
                                else None, "%", note="target ≥ 40 % at 8 users"))

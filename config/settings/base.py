@@ -127,6 +127,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if env_str("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL"),
                           "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portail")}}
+    # Sessions read from Redis, written through to the database (which stays the reference): one query less
+    # on every page. Without Redis they stay in the database alone.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     # No culling: the rights' version stamps must stay (entries expire at midnight by themselves).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "portail_cache",
@@ -163,6 +166,9 @@ SESSION_COOKIE_AGE = 60 * 60 * 10  # no session outlives the absolute limit belo
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 15 * 60)
 SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 10 * 60 * 60)
 SESSION_WARNING_SECONDS = 60
+# A request records activity in the session only when the last record is this old (one write a minute, not
+# one per page); the idle limit and the page's timer both count from the record.
+SESSION_ACTIVITY_RESOLUTION_SECONDS = env_int("SESSION_ACTIVITY_RESOLUTION_SECONDS", 60)
 # Only the browser tests speed the page's timer up (one browser second = this many seconds of session).
 SESSION_TIMER_SPEED = 1
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -5,6 +5,8 @@ session (`get_session_auth_hash`) and `AuthenticationMiddleware` refuses a sessi
 longer matches. A suspended or closed user is logged out by the middleware below on his next
 request; `end_sessions(user)` ends them at once (« suspendre immédiatement »).
 """
+from functools import cache
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
@@ -26,6 +28,11 @@ IDLE_MESSAGE = ("Votre session a pris fin après {minutes} minutes sans activit�
                 "Reconnectez-vous pour continuer.")
 ABSOLUTE_MESSAGE = "Votre session a pris fin : elle durait depuis plus de {hours} heures. Reconnectez-vous pour continuer."
 CLOSED_MESSAGE = "Votre compte n'est plus ouvert : votre session a pris fin."
+
+
+@cache
+def _keep_alive_path() -> str:
+    return reverse("accounts:keep_alive")
 
 
 def _why_ended(request, at: float) -> str | None:
@@ -66,7 +73,13 @@ class SessionLimitsMiddleware:
                     login_url += "?" + urlencode({"next": request.get_full_path()})
                 return redirect(login_url)
             request.session.setdefault(LOGIN_AT, at)
-            request.session[LAST_SEEN] = at
+            last_seen = request.session.get(LAST_SEEN)
+            # Activity is recorded to the ACTIVITY_RESOLUTION: a page every second does not rewrite the session
+            # row every second. The idle limit counts from the recorded moment (never later than the truth), and
+            # the page's timer is given what is left of it (`session_timer`), so both end together.
+            if last_seen is None or at - last_seen >= settings.SESSION_ACTIVITY_RESOLUTION_SECONDS \
+                    or request.path == _keep_alive_path():
+                request.session[LAST_SEEN] = at
         response = self.get_response(request)
         # Signed in by this very request (login page): the clocks start now.
         if getattr(request, "user", None) is not None and request.user.is_authenticated \
@@ -90,8 +103,12 @@ def session_timer(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"session_timer": None}
+    last_seen = request.session.get(LAST_SEEN)
+    idle = settings.SESSION_IDLE_SECONDS
+    if last_seen is not None:  # what is left since the recorded activity (see SessionLimitsMiddleware)
+        idle = max(1, round(idle - max(0.0, clock.now().timestamp() - last_seen)))
     return {"session_timer": {
-        "idle": settings.SESSION_IDLE_SECONDS,
+        "idle": idle,
         "warning": settings.SESSION_WARNING_SECONDS,
         "speed": settings.SESSION_TIMER_SPEED,
         "keep_alive_url": reverse("accounts:keep_alive"),

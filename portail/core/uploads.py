@@ -13,6 +13,8 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 
+from .links import page_links
+
 
 def declared_length(request) -> int:
     try:
@@ -35,7 +37,8 @@ def too_large_response(limit: int, content_type: str = "") -> HttpResponse:
     if media_type == "application/json" or media_type.endswith("+json"):
         body = {"type": "about:blank", "title": "Envoi trop volumineux", "status": 413, "detail": detail}
         return HttpResponse(json.dumps(body, ensure_ascii=False), status=413, content_type="application/problem+json")
-    html = render_to_string("413.html", {"title": "Envoi trop volumineux", "limit_mo": limit_mo})
+    html = render_to_string("413.html", {"title": "Envoi trop volumineux", "limit_mo": limit_mo,
+                                         "portal_links": page_links()})
     return HttpResponse(html, status=413)
 
 

@@ -2,6 +2,8 @@ from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
+from .links import page_links
+
 
 def page_not_found(request, exception=None):
     return render(request, "404.html", {"title": "Page introuvable"}, status=404)
@@ -17,4 +19,4 @@ def bad_request(request, exception=None):
 
 def server_error(request):
     # No request context: the failure may come from the database the menu would query.
-    return HttpResponseServerError(render_to_string("500.html", {"title": "Erreur"}))
+    return HttpResponseServerError(render_to_string("500.html", {"title": "Erreur", "portal_links": page_links()}))

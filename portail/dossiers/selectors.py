@@ -34,9 +34,11 @@ def caf_by_code(code: str) -> Caf | None:
     return Caf.objects.filter(code=code).first()
 
 
-def dossier_by_number(caf: Caf, number: str) -> Dossier | None:
-    """The (caf, number) unique index: one query."""
-    return Dossier.objects.filter(caf=caf, number=number).select_related("caf").first()
+def dossier_by_caf_code(code: str, number: str) -> Dossier | None:
+    """The file and its Caf in one query (the consultation's usual path); None when either is unknown."""
+    if not (code and len(code) <= 3 and code.isascii() and code.isalnum()):
+        return None
+    return Dossier.objects.filter(caf__code=code, number=number).select_related("caf").first()
 
 
 def housing_of(dossier: Dossier) -> Housing | None:

@@ -87,8 +87,10 @@ def _refuse(*, actor, ip, caf, number, reason: str, message: str, status: int = 
 
 
 def _open(*, actor, ip, caf_code: str, number: str) -> Consultation:
-    """Caf, rights, then the file; refusals journaled. The caller journals the success."""
-    caf = selectors.caf_by_code(caf_code)
+    """Caf, rights, then the file; refusals journaled. The caller journals the success. The file and its Caf
+    are read together; nothing of the file is used before the rights are known."""
+    found = selectors.dossier_by_caf_code(caf_code, number) if NUMBER_RE.fullmatch(number or "") else None
+    caf = found.caf if found is not None else selectors.caf_by_code(caf_code)
     if caf is None:
         _refuse(actor=actor, ip=ip, caf=None, number=number, reason="unknown_caf", status=404,
                 field="caf", message="Cette Caf n'existe pas.")
@@ -99,7 +101,7 @@ def _open(*, actor, ip, caf_code: str, number: str) -> Consultation:
     if not rights.allowed:
         _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="no_right", field="caf",
                 message=f"Vous n'avez aucun droit de consultation des dossiers de la {caf.name}.")
-    dossier = selectors.dossier_by_number(caf, number)
+    dossier = found
     if dossier is None:
         _refuse(actor=actor, ip=ip, caf=caf, number=number, reason="unknown_number", field="number", status=404,
                 rights=rights, message=f"Aucun dossier ne porte le numéro allocataire {number} à la {caf.name}.")

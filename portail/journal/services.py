@@ -150,7 +150,8 @@ def _write(*, action, actor, ip, caf, convention, group, role, target_user, doss
         pending.append(entry)
         return entry
     connection = connections[router.db_for_write(JournalEntry)]
-    with transaction.atomic(using=connection.alias):
+    # No savepoint: an entry that fails must fail the caller's whole transaction (R9), not only itself.
+    with transaction.atomic(using=connection.alias, savepoint=False):
         entry.id = _next_id(connection)
         entry.created_at = now()
         entry.entry_hash = entry.compute_hash()

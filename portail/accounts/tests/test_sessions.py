@@ -115,3 +115,38 @@ def test_the_timer_is_on_the_pages_of_signed_in_people_only(partner_user, client
     assert "<script>" not in text  # CSP: no inline script
     anonymous = client.get(LOGIN).content.decode()
     assert "data-session-idle" not in anonymous and "session-timeout.js" not in anonymous
+
+
+def _session_row(client):
+    from django.conf import settings
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value)
+
+
+def test_activity_is_recorded_once_a_minute_and_the_timer_counts_from_the_record(partner_user, travel):
+    """Pages seconds apart do not rewrite the session; the page's timer is told what the server will allow."""
+    client = signed_in(partner_user)
+    recorded = _session_row(client).get_decoded()[sessions.LAST_SEEN]
+    travel(seconds=20)
+    page = client.get(HOME).content.decode()
+    assert _session_row(client).get_decoded()[sessions.LAST_SEEN] == recorded  # not rewritten
+    assert 'data-session-idle="880"' in page  # 15 minutes from the recorded activity, 20 s ago
+    travel(seconds=41)
+    page = client.get(HOME).content.decode()
+    assert _session_row(client).get_decoded()[sessions.LAST_SEEN] > recorded  # a minute later: recorded
+    assert 'data-session-idle="900"' in page
+    # The idle limit counts from the record: 15 minutes after it, the session ends even though a page was seen
+    # 20 s after it (the page's timer said so).
+    travel(seconds=20)
+    client.get(HOME)
+    travel(minutes=14, seconds=41)
+    assert ended(client.get(HOME))
+
+
+def test_rester_connecte_is_always_recorded(partner_user, travel):
+    browser = signed_in(partner_user)
+    recorded = _session_row(browser).get_decoded()[sessions.LAST_SEEN]
+    travel(seconds=5)
+    assert browser.post(KEEP_ALIVE).status_code == 204
+    assert _session_row(browser).get_decoded()[sessions.LAST_SEEN] == pytest.approx(recorded + 5, abs=1)

@@ -36,3 +36,15 @@ def test_large_file_tabs_show_every_row(login_as, t1_user, caf, tab_url):
     large = make_dossier(caf, "1000003", size=30)
     assert len(re.findall(r"<td>Courrier \d+</td>", client.get(tab_url(large, "courriers")).content.decode())) == 30
     assert len(re.findall(r"<td>Enfant\d+</td>", client.get(tab_url(large, "famille")).content.decode())) == 30
+
+
+def test_every_tab_link_leads_to_its_tab(login_as, t1_user, caf, tab_url):
+    """The tab bar's links are built from the file's URL: each one is the tab's own URL, and opens it."""
+    client = login_as(t1_user)
+    dossier = make_dossier(caf, "1000004", size=2)
+    page = client.get(tab_url(dossier, TAB_ORDER[0])).content.decode()
+    links = re.findall(r'<nav class="pp-tabs".*?</nav>', page, re.S)[0]
+    shown = re.findall(r'href="([^"#]+)#contenu-onglet"', links)
+    assert shown and shown == [tab_url(dossier, t) for t in TAB_ORDER if tab_url(dossier, t) in shown]
+    for url in shown:
+        assert client.get(url).status_code == 200

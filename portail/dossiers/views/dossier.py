@@ -23,13 +23,15 @@ def dossier_context(consultation, *, current: str | None) -> dict:
     dossier = consultation.dossier
     rights = consultation.rights
     caf_code, number = dossier.caf.code, dossier.number
-    first_tab_url = reverse("dossiers:tab", args=[caf_code, number, rights.tabs[0]]) if rights.tabs else None
+    # A tab's URL is the file's URL plus the tab's code (dossiers/urls.py): one reverse, not one per tab.
+    file_url = reverse("dossiers:open", args=[caf_code, number])
+    tab_urls = {t: f"{file_url}{t}/" for t in rights.tabs}
+    first_tab_url = tab_urls[rights.tabs[0]] if rights.tabs else None
     return {
         "dossier": dossier,
         "caf": dossier.caf,
         "tabs": [
-            {"code": t, "label": TAB_LABELS[t], "url": reverse("dossiers:tab", args=[caf_code, number, t]),
-             "current": t == current}
+            {"code": t, "label": TAB_LABELS[t], "url": tab_urls[t], "current": t == current}
             for t in rights.tabs
         ],
         "conventions": consultation.conventions,
