@@ -1,4 +1,4 @@
-"""Consultation under load over HTTP: gunicorn (4 workers, config.settings.bench = production settings on the
+"""Consultation under load over HTTP: gunicorn (4 workers of 4 threads, config.settings.bench = production settings on the
 benchmark database) and `bench/load.py` in its own process, at 1, 8 and 32 concurrent users; the minimal view of
 the same size; the same load with habilitation changes (one administrator per 50 consulting users, at least one);
 the memory of the workers.
@@ -21,7 +21,10 @@ from pathlib import Path
 from urllib.request import Request, urlopen
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKERS = 4
+WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", 4))
+# Threads keep the connections alive: the sync worker closes each one and then waits for the client to close
+# its side (gunicorn's close_graceful), which py-spy showed taking most of a worker's time under load.
+GUNICORN_ARGS = os.environ.get("BENCH_GUNICORN_ARGS", "--worker-class gthread --threads 4").split()
 JOURNALED = ("dossier_consulted", "tab_opened")
 
 
@@ -54,7 +57,7 @@ def start_gunicorn(port: int) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench"}
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "bench.wsgi:application", "--workers", str(WORKERS),
                              "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "120",
-                             "--preload"],
+                             "--preload", *GUNICORN_ARGS],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -99,16 +102,18 @@ def cpu_seconds(server: subprocess.Popen, load: "LoadProcess") -> dict:
         except psutil.Error:
             return 0.0
 
-    postgres = sum(used(p) for p in psutil.process_iter(["name"]) if (p.info["name"] or "").startswith("postgres"))
-    return {"app": sum(used(c) for c in psutil.Process(server.pid).children()), "database": postgres,
-            "client": used(psutil.Process(load.proc.pid))}
+    postgres = {p.pid: used(p) for p in psutil.process_iter(["name"]) if (p.info["name"] or "").startswith("postgres")}
+    return {"app": {c.pid: used(c) for c in psutil.Process(server.pid).children()}, "database": postgres,
+            "client": {load.proc.pid: used(psutil.Process(load.proc.pid))}}
 
 
 def cpu_note(before: dict, after: dict, requests: int) -> str:
+    """Per request, each part's CPU between the two readings (a process started between them counts whole; one
+    that ended is left out)."""
     if not requests:
         return ""
-    per = {k: (after[k] - before[k]) / requests * 1000 for k in before}
-    return "CPU per request: " + ", ".join(f"{k} {v:.1f} ms" for k, v in per.items())
+    per = {k: sum(t - before[k].get(pid, 0.0) for pid, t in after[k].items()) / requests * 1000 for k in before}
+    return "CPU per request: " + ", ".join(f"{k} {v:.1f} ms" for k, v in per.items()) + " (database: the whole server)"
 
 
 def session_cookie(user) -> str:
@@ -249,7 +254,7 @@ def measure(ctx, cfg: dict, *, port: int = 0, with_load: bool = True) -> tuple[l
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     headers = {"X-Forwarded-Proto": "https"}
-    details: dict = {"workers": WORKERS, "readers": len(readers), "writers": [w["user"] for w in writers],
+    details: dict = {"workers": WORKERS, "gunicorn_args": GUNICORN_ARGS, "readers": len(readers), "writers": [w["user"] for w in writers],
                      "duration_s": duration, "phases": {}}
     rows: list[dict] = []
     from django.db import connections
