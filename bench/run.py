@@ -6,9 +6,11 @@ Build: the database `portail_bench_<scale>` (or BENCH_DATABASE_URL / --database-
 PostgreSQL superuser if missing, migrated, then filled with bulk loading: habilitations
 (`habilitations_data.generate`), a year of journal (`supervision_data.load_journal`, COPY), the usage counters
 of the latest entries (`manage.py usage_aggregate`) and the allocataire files through the project's own
-generator and loader (`manage.py generate_dossiers`, COPY, one worker process per core). A marker table
-(`bench_marker`) records the scale and a hash of the schema and of the generators: the next run reuses the
-database as long as both match, and rebuilds it otherwise.
+generator and loader (`manage.py generate_dossiers`, COPY, one worker process per core, started alongside the
+journal's sealing and the usage counters); at the national scale a distinct base of 50,000 files, multiplied
+in PostgreSQL up to the million (`replicate_dossiers.py`). A marker table (`bench_marker`) records the scale
+and a hash of the schema and of the generators: the next run reuses the database as long as both match, and
+rebuilds it otherwise.
 
 Measure, each figure as median and p99, with the core count and the load average beside:
 rights (`bench/rights.py`), consultation under load over HTTP (gunicorn, 4 workers, production settings;
@@ -28,6 +30,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -43,11 +46,13 @@ SCALES = {
              "duration": 0.3, "page_runs": 1, "warmups": 1, "levels": (1, 8, 32), "readers": 8},
     "small": {"habilitations": 0.1, "dossiers": 20_000, "journal": 300_000, "aggregate": 30_000, "samples": 300,
               "duration": 6.0, "page_runs": 10, "warmups": 2, "levels": (1, 8, 32)},
-    "national": {"habilitations": 1.0, "dossiers": 1_000_000, "journal": 10_000_000, "aggregate": 200_000,
+    # dossiers_base: distinct files made by the generator, then multiplied in PostgreSQL (replicate_dossiers.py)
+    "national": {"habilitations": 1.0, "dossiers": 1_000_000, "dossiers_base": 50_000, "journal": 10_000_000,
+                 "aggregate": 200_000,
                  "samples": 1000, "duration": 15.0, "page_runs": 20, "warmups": 2, "levels": (1, 8, 32)},
 }
 SEED = 42
-VERSION_FILES = ["bench/habilitations_data.py", "bench/supervision_data.py"]
+VERSION_FILES = ["bench/habilitations_data.py", "bench/supervision_data.py", "bench/replicate_dossiers.py"]
 VERSION_GLOBS = ["portail/*/migrations/*.py", "portail/dossiers/generation/*.py", "portail/dossiers/loading/*.py"]
 SECTIONS = ("rights", "load", "pages", "journal", "memory")
 
@@ -164,12 +169,38 @@ def manage(*args: str, env: dict | None = None, check: bool = True) -> subproces
                           check=check, capture_output=True, text=True)
 
 
-def build_dossiers(total: int, workers: int) -> dict:
-    """The project's generator and loader, one process per share of the Cafs; time and peak memory of each."""
+def start_generator(total: int, workers: int) -> dict | None:
+    """Start the generator's processes (one per share of the Cafs) in the background; None with one worker
+    (it then runs in this process, in `build_dossiers`)."""
     from portail.conventions.models import Caf
 
+    if workers == 1:
+        return None
     codes = list(Caf.objects.order_by("code").values_list("code", flat=True))
-    if workers == 1:  # in this process (the smoke test's scale): no second Django start-up
+    shares = [codes[i::workers] for i in range(workers) if codes[i::workers]]
+    procs = []
+    for share in shares:
+        count = round(total * len(share) / len(codes))
+        cmd = [sys.executable, "manage.py", "generate_dossiers", "--dossiers", str(count), "--seed", str(SEED)]
+        for code in share:
+            cmd += ["--caf", code]
+        out = tempfile.TemporaryFile("w+")  # a file, not a pipe: nobody reads while it runs
+        procs.append((subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True), out))
+    return {"total": total, "procs": procs, "started": time.perf_counter()}
+
+
+def build_dossiers(total: int, workers: int, base: int | None = None, running: dict | None = None) -> dict:
+    """The project's generator and loader, one process per share of the Cafs; time and peak memory of each.
+    With `base`, only that many distinct files are generated, then copied in PostgreSQL up to `total`.
+    `running`: the generator already started by `start_generator` (for `base` files when given)."""
+    if base and base < total:
+        from replicate_dossiers import replicate
+
+        figures = build_dossiers(base, workers, running=running)
+        log(f"== dossiers: {base:,} generated, copied in PostgreSQL up to {total:,} (replicate_dossiers)")
+        figures["replication"] = replicate(total, SEED, log=log)
+        return figures
+    if running is None and workers == 1:  # in this process (the smoke test's scale): no second Django start-up
         from django.core.management import call_command
 
         started, before = time.perf_counter(), time.process_time()
@@ -179,29 +210,23 @@ def build_dossiers(total: int, workers: int) -> dict:
         log(f"  {total:,} dossiers in {seconds:.0f} s in this process (CPU {cpu:.0f} s, peak {peak:.0f} MB)")
         return {"dossiers": total, "processes": 1, "seconds": round(seconds, 1), "cpu_s": round(cpu, 1),
                 "peak_rss_mb": round(peak, 1), "files_per_s": round(total / seconds) if seconds else None}
-    shares = [codes[i::workers] for i in range(workers) if codes[i::workers]]
-    started = time.perf_counter()
-    procs = []
-    for share in shares:
-        count = round(total * len(share) / len(codes))
-        cmd = [sys.executable, "manage.py", "generate_dossiers", "--dossiers", str(count), "--seed", str(SEED)]
-        for code in share:
-            cmd += ["--caf", code]
-        procs.append(subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
-    peak_kb, cpu, outputs = 0, 0.0, []
-    for proc in procs:
+    running = running or start_generator(total, workers)
+    peak_kb, cpu = 0, 0.0
+    for proc, out in running["procs"]:
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
-        outputs.append(proc.stdout.read().strip())
+        out.seek(0)
+        output = out.read().strip()
         peak_kb = max(peak_kb, usage.ru_maxrss)
         cpu += usage.ru_utime + usage.ru_stime
         if proc.returncode:
-            raise RuntimeError(f"generate_dossiers failed: {outputs[-1]}")
-    seconds = time.perf_counter() - started
-    log(f"  {total:,} dossiers in {seconds:.0f} s by {len(procs)} processes (CPU {cpu:.0f} s, peak "
+            raise RuntimeError(f"generate_dossiers failed: {output[-2000:]}")
+    seconds = time.perf_counter() - running["started"]
+    log(f"  {total:,} dossiers in {seconds:.0f} s by {len(running['procs'])} processes (CPU {cpu:.0f} s, peak "
         f"{peak_kb / 1024:.0f} MB per process)")
-    return {"dossiers": total, "processes": len(procs), "seconds": round(seconds, 1), "cpu_s": round(cpu, 1),
-            "peak_rss_mb": round(peak_kb / 1024, 1), "files_per_s": round(total / seconds) if seconds else None}
+    return {"dossiers": total, "processes": len(running["procs"]), "seconds": round(seconds, 1),
+            "cpu_s": round(cpu, 1), "peak_rss_mb": round(peak_kb / 1024, 1),
+            "files_per_s": round(total / seconds) if seconds else None}
 
 
 def build(scale: str, workers: int) -> dict:
@@ -223,6 +248,13 @@ def build(scale: str, workers: int) -> dict:
                                 **touch_habilitations(SEED, log=log)}
     log(f"== journal: {cfg['journal']:,} entries over 365 days (COPY)")
     figures["journal"] = load_journal(cfg["journal"], SEED, log=log)
+    # The generator's processes run alongside the journal's sealing and the usage counters (the journal is
+    # loaded: the entries of their loads come after it); only the distinct base when the files are then copied.
+    generated = cfg.get("dossiers_base") or cfg["dossiers"]
+    running = start_generator(generated, workers)
+    if running:
+        log(f"== dossiers: generate_dossiers started ({generated:,} files, {workers} processes), alongside the "
+            "sealing and the usage counters")
     try:
         hook = importlib.import_module("bench.journal")
     except ImportError:
@@ -244,14 +276,22 @@ def build(scale: str, workers: int) -> dict:
     figures["usage_aggregate"] = {"entries": cfg["aggregate"], "seconds": round(time.perf_counter() - t0, 1)}
     log(f"== usage counters of the latest {cfg['aggregate']:,} entries: {figures['usage_aggregate']['seconds']} s")
     log(f"== dossiers: {cfg['dossiers']:,} with a year of payments (generate_dossiers, {workers} processes)")
-    figures["generator"] = build_dossiers(cfg["dossiers"], workers)
+    figures["generator"] = build_dossiers(cfg["dossiers"], workers, cfg.get("dossiers_base"), running)
     t0 = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE") if connection.get_autocommit() else cursor.execute("ANALYZE")
     figures["analyze_s"] = round(time.perf_counter() - t0, 1)
+    log(f"== VACUUM ANALYZE: {figures['analyze_s']} s")
     figures["seconds"] = round(time.perf_counter() - started, 1)
     figures["sizes"] = table_sizes()
-    log(f"== built in {figures['seconds']:.0f} s")
+    gen = figures["generator"]
+    phases = {"habilitations": figures["habilitations"]["seconds"], "journal": figures["journal"]["total_s"],
+              "journal.prepare": (figures["journal"].get("prepare") or {}).get("seconds"),
+              "usage_aggregate": figures["usage_aggregate"]["seconds"], "generate_dossiers": gen["seconds"],
+              "replicate_dossiers": (gen.get("replication") or {}).get("seconds"),
+              "VACUUM ANALYZE": figures["analyze_s"]}
+    log(f"== built in {figures['seconds']:.0f} s: " + ", ".join(f"{k} {v:.0f} s" for k, v in phases.items()
+                                                              if v is not None))
     return figures
 
 
@@ -469,6 +509,9 @@ def main(argv=None) -> int:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     os.environ.setdefault("DB_CONN_MAX_AGE", "600")
+    # One anchor file per database: building one scale must not replace the anchor of another's journal.
+    os.environ.setdefault("JOURNAL_ANCHOR_FILE", str(
+        ROOT / "var" / f"bench-journal-anchors-{urlsplit(args.database_url).path.lstrip('/')}.jsonl"))
     use_redis(args)
     cfg = SCALES[args.scale]
     started = time.perf_counter()
