@@ -246,12 +246,14 @@ def _statements():
         rows = (_Rows(Group, "g"), _Rows(Convention, "c"), _Rows(Caf, "k"), _Rows(Role, "r"))
         open_g = ('g."status" = %s AND g."opening_date" <= %s AND (g."closing_date" IS NULL OR '
                   'g."closing_date" >= %s)')
+        # The person's open groups first, whatever the estimates: a generic plan started from his organisation's
+        # conventions and walked every group of them (3–5 ms for a partner with 40 conventions, not 0.2).
         _sql["groups"] = (
+            f'WITH g AS MATERIALIZED (SELECT g.* FROM "{membership}" m INNER JOIN "{group}" g ON g."id" = m."group_id" '
+            f'WHERE m."user_id" = %s AND (m."ends_on" IS NULL OR m."ends_on" >= %s) AND {open_g}) '
             f"SELECT {rows[0].columns}, {rows[1].columns}, {rows[2].columns} "
-            f'FROM "{membership}" m INNER JOIN "{group}" g ON g."id" = m."group_id" '
-            f'INNER JOIN "{convention}" c ON c."id" = g."convention_id" INNER JOIN "{caf}" k ON k."id" = c."caf_id" '
-            f'WHERE m."user_id" = %s AND (m."ends_on" IS NULL OR m."ends_on" >= %s) AND {open_g} '
-            f'AND c."status" = %s AND c."opening_date" <= %s AND (c."closing_date" IS NULL OR c."closing_date" >= %s) '
+            f'FROM g INNER JOIN "{convention}" c ON c."id" = g."convention_id" INNER JOIN "{caf}" k ON k."id" = c."caf_id" '
+            f'WHERE c."status" = %s AND c."opening_date" <= %s AND (c."closing_date" IS NULL OR c."closing_date" >= %s) '
             f'AND c."organisation_id" = %s AND EXISTS (SELECT 1 FROM "{through}" cs INNER JOIN "{service}" s '
             f'ON s."id" = cs."service_id" WHERE cs."convention_id" = c."id" AND s."code" = %s) ORDER BY g."id"'
         )
