@@ -60,15 +60,21 @@ def page_list(big, admin, mid, responsable, agent) -> list[tuple[str, object, st
         ("Gérer l'appartenance, recherche d'un groupe", admin, "habilitations:memberships", [big.pk, member],
          "?group_search=Service"),
         ("Créer un groupe", admin, "habilitations:group_create", [big.pk], ""),
+        ("Créer un groupe, recherche du groupe parent", admin, "habilitations:group_create", [big.pk],
+         "?is_subgroup=on&parent_recherche=Service"),
         ("accueil, administrateur", admin, "home:index", [], ""),
         ("Supervision habilitations, 1re page", admin, "supervision:habilitations_convention", [big.pk], ""),
         ("Supervision habilitations, filtrée", admin, "supervision:habilitations_convention", [big.pk],
          "?groupe=Service&etat=actif"),
         ("Supervision modifier, historique", admin, "supervision:changes_convention", [big.pk], ""),
+        ("Supervision modifier, CSV de l'historique", admin, "supervision:changes_convention_csv", [big.pk], ""),
         ("Statistiques d'usage, période par défaut", admin, "statistiques:convention", [big.pk], ""),
         ("Statistiques d'usage, 12 mois par mois", admin, "statistiques:convention", [big.pk],
          f"?start={day - timedelta(days=364)}&end={day}&unit=mois"),
         ("Supervision habilitations, toute la Caf [agent Caf]", agent, "supervision:habilitations_caf", [], ""),
+        ("Supervision habilitations, CSV de la convention", admin, "supervision:habilitations_convention_csv",
+         [big.pk], ""),
+        ("Supervision habilitations, CSV de la Caf [agent Caf]", agent, "supervision:habilitations_caf_csv", [], ""),
         ("Statistiques d'usage de la Caf [agent Caf]", agent, "statistiques:index", [], ""),
         ("journal, recherche 7 jours [agent Caf]", agent, "journal_caf:search", [], ""),
         ("journal, 31 jours [agent Caf]", agent, "journal_caf:search", [],
@@ -80,6 +86,10 @@ def page_list(big, admin, mid, responsable, agent) -> list[tuple[str, object, st
             ("utilisateurs, 1re page [responsable]", responsable, "habilitations:users", [big.pk], ""),
             ("habilitations du groupe [responsable]", responsable, "habilitations:group_roles", [big.pk, mid.pk], ""),
             ("Créer un groupe [responsable]", responsable, "habilitations:group_create", [big.pk], ""),
+            ("Supervision habilitations [responsable]", responsable, "supervision:habilitations_convention",
+             [big.pk], ""),
+            ("Supervision modifier, historique [responsable]", responsable, "supervision:changes_convention",
+             [big.pk], ""),
         ]
     out = []
     for label, actor, name, args, query in wanted:
@@ -93,14 +103,22 @@ def page_list(big, admin, mid, responsable, agent) -> list[tuple[str, object, st
 
 
 def _timed(client, url):
-    from django.db import connection
+    """One request: its time and its queries on every database alias (the supervision, statistics and journal
+    pages read from `replica` when one is configured; counting `default` alone would undercount them)."""
+    from contextlib import ExitStack
+
+    from django.db import connections
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as ctx:
+    with ExitStack() as stack:
+        captures = [stack.enter_context(CaptureQueriesContext(connections[alias])) for alias in connections]
         started = time.perf_counter()
         response = client.get(url, secure=True)
+        # A streamed CSV reads its rows as it is consumed: the time is the whole download's.
+        body = b"".join(response.streaming_content) if response.streaming else response.content
         elapsed = (time.perf_counter() - started) * 1000
-    return response, elapsed, len(ctx.captured_queries)
+    response.bench_size = len(body)
+    return response, elapsed, sum(len(c.captured_queries) for c in captures)
 
 
 def measure(ctx, cfg: dict) -> tuple[list[dict], dict]:
@@ -140,7 +158,7 @@ def measure(ctx, cfg: dict) -> tuple[list[dict], dict]:
             continue
         for _ in range(warmups - 1):
             _timed(client, url)
-        times, queries, size = [], [], len(response.content)
+        times, queries, size = [], [], response.bench_size
         for _ in range(runs):
             _, elapsed, n = _timed(client, url)
             times.append(elapsed)
@@ -159,7 +177,7 @@ def measure(ctx, cfg: dict) -> tuple[list[dict], dict]:
         response, elapsed, n = _timed(client, home)
         times.append(elapsed)
         queries.append(n)
-        size = len(response.content)
+        size = response.bench_size
     if times:
         add_row(f"accueil, {len(users)} utilisateurs partenaires (droits du menu)", times, queries, size, 200)
     return rows, details

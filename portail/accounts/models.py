@@ -99,7 +99,12 @@ class User(AbstractBaseUser, PermissionsMixin):
                 name="user_national_admin_outside_any_caf",
             ),
         ]
-        indexes = [models.Index(fields=["organisation", "last_name"])]
+        indexes = [
+            models.Index(fields=["organisation", "last_name"]),
+            # The order of the lists of people (« Supervision habilitations » sorts every member of a convention
+            # by name): PostgreSQL walks it and stops after a page instead of sorting all of them.
+            models.Index(fields=["last_name", "first_name", "username"], name="user_name_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.username})"

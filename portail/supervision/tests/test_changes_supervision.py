@@ -125,8 +125,8 @@ def test_csv_export_of_the_history_is_journaled_first(tree, convention, admin_us
 
 
 def sel_header():
-    from portail.supervision.views.partner_changes import HEADER
-    return HEADER
+    from portail.supervision.selectors.changes import EXPORT_HEADER
+    return EXPORT_HEADER
 
 
 def test_caf_wide_history_covers_the_cafs_conventions_only(tree, convention, admin_user, caf_agent):
@@ -136,3 +136,27 @@ def test_caf_wide_history_covers_the_cafs_conventions_only(tree, convention, adm
     events.group_created(actor=admin_user, group=other_group)
     body = sign_in(Client(), caf_agent).get(reverse("supervision:changes_caf")).content.decode()
     assert convention.label in body and elsewhere.label not in body
+
+
+def test_csv_export_of_a_long_history_reads_a_constant_number_of_queries(tree, convention, admin_user, monkeypatch):
+    """The names an export shows are read once: 6 entries or 60 (read 10 at a time), the same queries."""
+    from portail.supervision.views import partner_changes
+
+    monkeypatch.setattr(partner_changes, "CHUNK", 10)
+    client = sign_in(Client(), admin_user)
+    url = reverse("supervision:changes_convention_csv", args=[convention.pk])
+    client.get(url)
+    counts, lines = [], []
+    for n in (6, 54):
+        people = [f.UserFactory(organisation=convention.organisation) for _ in range(3)]
+        for i in range(n):
+            events.membership_added(actor=admin_user, group=(tree["leaf"], tree["sub"])[i % 2], user=people[i % 3])
+        with CaptureQueriesContext(connection) as queries:
+            text = b"".join(client.get(url).streaming_content).decode("utf-8-sig")
+        counts.append(len(queries))
+        lines.append(list(csv.reader(io.StringIO(text), delimiter=";"))[1:])
+    assert counts[0] == counts[1], counts
+    assert len(lines[1]) == 60
+    newest = lines[1][0]
+    assert newest[1] == "Ajout au groupe" and newest[3] == convention.label and newest[4] in ("LEAF", "SUB")
+    assert newest[6] in {p.username for p in people}

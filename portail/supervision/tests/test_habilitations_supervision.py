@@ -173,6 +173,25 @@ def test_every_why_shown_is_a_right_the_access_module_grants_and_the_other_way_r
     assert shown, "the random world grants something"
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_export_says_what_the_page_says_for_every_right(seed):
+    """The CSV reads its rows as tuples and asks the access module once per membership: same states, same « why »."""
+    conv, admin, people = _random_world(seed)
+    scope = access.supervision_of_convention(admin, conv.pk)
+    on_page = [(r.user.username, r.group.code, r.role.code, r.state_label, " → ".join(r.why) if r.state == "actif"
+                else "", " > ".join(g.code for g in r.chain)) for r in sel.right_rows(sel.right_rows_queryset(scope))]
+    exported = [(row[1], row[4], row[7], row[9], row[10], row[6])
+                for row in sel.export_rows(sel.right_rows_queryset(scope), chunk_size=7)]
+    assert exported == on_page
+    assert {state for *_, state, _, _ in on_page} >= {"Actif", "Sans effet", "En attente de validation Caf"}
+    assert len(on_page) == sel.right_rows_count(scope)
+    someone = people[3]
+    filters_tried = [{"user": someone.last_name}, {"group": "D"}, {"state": "attente"},
+                     {"user": someone.username, "state": "actif"}]
+    for filters in filters_tried:
+        assert sel.right_rows_count(scope, **filters) == len(sel.right_rows_queryset(scope, **filters)), filters
+
+
 def test_why_is_written_as_a_path_and_other_states_say_why_not(world):
     body = client_of(world.admin1).get(reverse("supervision:habilitations_convention", args=[world.conv1.pk])
                                        + "?utilisateur=Travailleur&role=" + str(world.t18.pk)).content.decode()
@@ -318,3 +337,77 @@ def test_caf_wide_pages_and_export_read_a_constant_number_of_queries(view):
         assert len(rows) >= 1 + n  # the header, then one right per member at least
         counts.append((len(page), len(export)))
     assert counts[0] == counts[1], counts
+
+
+def _convention_with_members(n: int):
+    """A convention whose `n` members each hold two roles: 2n rows, more than a page (50) when n is 30."""
+    conv = f.ConventionFactory()
+    cdap = conv.services.first()
+    t1, t18 = f.RoleFactory(service=cdap, code="T1"), f.RoleFactory(service=cdap, code="T18")
+    admin = f.UserFactory(organisation=conv.organisation)
+    conv.administrators.add(admin)
+    parent = f.make_group(conv, "HAUT", roles=[t1, t18])
+    for i in range(n):
+        group = f.make_group(conv, f"S{i}", parent=parent, roles=[t1, t18])
+        Membership.objects.create(user=f.UserFactory(organisation=conv.organisation), group=group)
+    return conv, admin
+
+
+def test_rights_pages_and_export_beyond_a_page_read_a_constant_number_of_queries(monkeypatch):
+    """Page 1, page 2 and the CSV (read in slices of 10 rows) cost the same queries for 6 rows as for 60."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portail.supervision.views import partner_habilitations
+
+    monkeypatch.setattr(partner_habilitations, "CHUNK", 10)
+    counts = []
+    for n in (3, 30):
+        conv, admin = _convention_with_members(n)
+        client = sign_in(Client(), admin)
+        url = reverse("supervision:habilitations_convention", args=[conv.pk])
+        client.get(url)  # what a first request reads once (the session, the menu's rights) is not what is measured
+        got = []
+        for query in ("", "?page=2", "?tri=role", "?utilisateur=a"):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url + query)
+            assert response.status_code == 200
+            got.append(len(queries))
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("supervision:habilitations_convention_csv", args=[conv.pk]))
+            lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+        got.append(len(queries))
+        assert len(lines) == 1 + 2 * n
+        assert sum(";Actif;" in line for line in lines) == 2 * n
+        counts.append(got)
+    assert counts[0] == counts[1], counts
+    assert f"Droits ({2 * 30} lignes)" in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("view", ["groupes", "responsables-sans-groupe"])
+def test_group_tree_and_orphan_responsables_beyond_a_page_read_a_constant_number_of_queries(view):
+    """60 groups (more than a page), each with its responsable, every other one closed: same queries as for 3."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts, bodies = [], []
+    for n in (3, 60):
+        conv = f.ConventionFactory()
+        admin = f.UserFactory(organisation=conv.organisation)
+        conv.administrators.add(admin)
+        parent = f.make_group(conv, "HAUT")
+        for i in range(n):
+            closed = {"status": Group.Status.CLOSED, "closing_date": conv.opening_date} if i % 2 else {}
+            f.make_group(conv, f"S{i:02}", parent=parent, members=[f.UserFactory(organisation=conv.organisation)],
+                         responsable=f.UserFactory(organisation=conv.organisation, last_name=f"Chef{i:02}"), **closed)
+        client = sign_in(Client(), admin)
+        url = reverse("supervision:habilitations_convention", args=[conv.pk]) + f"?vue={view}"
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            bodies.append(client.get(url + "&page=2").content.decode())
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    if view == "groupes":
+        assert "Groupes (61)" in bodies[1] and "S59 — " in bodies[1] and "HAUT" in bodies[1]  # page 2: S49…S59
+    else:
+        assert "Responsables sans groupe (30)" in bodies[1] and "Chef59" in bodies[1] and "Chef58" not in bodies[1]

@@ -3,7 +3,6 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import render
-from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET
 
 from portail.core.clock import today
@@ -13,13 +12,14 @@ from portail.core.requests import client_ip
 from portail.journal import events
 
 from ..selectors import changes as sel
-from .partner_common import (CafWideForm, FilterForm, batches, caf_scope, chooser, convention_scope,
-                             csv_response, export_filters, filters_of, scope_context)
+from .partner_common import (CafWideForm, FilterForm, caf_scope, chooser, convention_scope, csv_response,
+                             export_filters, filters_of, scope_context)
 
 TITLE = "Supervision modifier"
 VIEWS = [("historique", "Historique des modifications"), ("attente", "Demandes en attente de validation Caf")] + (
     [("refusees", "Demandes refusées par la Caf")] if sel.REFUSED is not None else [])
 EXPORT_LIMIT = 100_000
+CHUNK = 2000  # rows per fetch of the export's server-side cursor
 
 
 class HistoryFilterForm(FilterForm):
@@ -100,9 +100,6 @@ def _page(request, scope):
     return render(request, "supervision/changes.html", context)
 
 
-HEADER = ["Date", "Action", "Auteur", "Convention", "Groupe", "Rôle", "Personne concernée", "Détails"]
-
-
 @require_GET
 @convention_scope
 def changes_convention_csv(request, scope):
@@ -122,15 +119,5 @@ def _csv(request, scope):
     with transaction.atomic():  # journaled before the file leaves (R9)
         events.supervision_exported(actor=request.user, page="modifications", filters=export_filters(form),
                                     rows=total, convention=scope.convention, ip=client_ip(request))
-
-    def rows():
-        for chunk in batches(queryset[:total], 1000):
-            for row in sel.change_rows(chunk):
-                entry = row.entry
-                yield [localtime(entry.created_at).strftime("%d/%m/%Y %H:%M:%S"), entry.get_action_display(),
-                       entry.actor_identifier, row.convention.label if row.convention else "",
-                       row.group.code if row.group else "",
-                       (entry.details or {}).get("role", ""), row.target.username if row.target else "", row.what]
-
     name = f"supervision-modifications-{scope.convention.pk if scope.convention else 'caf'}.csv"
-    return csv_response(name, HEADER, rows())
+    return csv_response(name, sel.EXPORT_HEADER, sel.export_rows(queryset, total, chunk_size=CHUNK))
