@@ -129,6 +129,12 @@ def measure(ctx, cfg: dict) -> tuple[list[dict], dict]:
     from portail.accounts.models import User
     from portail.testing.auth import sign_in
 
+    import gc
+
+    # The measuring process holds what the other sections built (pairs, pycasbin's grants): not a page's cost.
+    # Frozen, as a gunicorn worker's loaded code is (config/wsgi.py), its full collections stay short.
+    gc.collect()
+    gc.freeze()
     runs, warmups = cfg["page_runs"], cfg["warmups"]
     big, admin, mid, responsable, agent = actors()
     clients = {}
