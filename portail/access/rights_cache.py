@@ -175,7 +175,8 @@ def invalidate_organisations(organisation_ids) -> None:
 
 
 def invalidate_everything() -> None:
-    """After a bulk load (COPY, `bulk_create`, `update()`): every entry is computed again."""
+    """After a bulk load (COPY, `bulk_create`, `update()`) or a migration: every entry is computed again."""
+    _forget_ids()
     bump(global_key())
 
 
@@ -391,6 +392,7 @@ def cached(user, day: date, compute: Callable[[], object]):
 
 def forget_local() -> None:
     """Drop this process's own copies (tests, benchmarks): the shared cache still answers."""
+    _forget_ids()
     _entries.clear()
     for mirror in _mirrors.values():
         mirror.reset()
@@ -401,8 +403,16 @@ def forget_local() -> None:
 # ---------------------------------------------------------------- what moves which stamp
 
 
+# Which organisation a convention, which convention a group belongs to: fixed for a row's life, so kept; but a
+# database emptied or reloaded (tests' flush, a rebuilt benchmark) can give the same id to another row, whose
+# changes would then move another organisation's stamp: forgotten with everything else (`_forget_ids`).
 _org_of_convention: dict[int, int] = {}
 _convention_of_group: dict[int, int] = {}
+
+
+def _forget_ids() -> None:
+    _org_of_convention.clear()
+    _convention_of_group.clear()
 
 
 def _organisation_of_convention(convention_id) -> int | None:

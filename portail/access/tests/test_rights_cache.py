@@ -316,6 +316,23 @@ def test_every_change_that_moves_a_right(new_world):
         redis_two_clients_share_the_stamps(new_world())
 
 
+def test_a_database_emptied_and_filled_again_moves_the_right_stamps(new_world):
+    """After a flush (or a rebuilt database), the same ids can name other rows: a group id this process saw in
+    another convention must not send its changes to that convention's organisation."""
+    from django.core.management import call_command
+
+    first = new_world()
+    habilitation_services.group_roles_set(actor=first.admin, group=first.main, service=first.cdap,
+                                          roles=[first.t1, first.t9])  # the sub-group's too: this process learns ids
+    call_command("flush", interactive=False, verbosity=0)
+    f.ConventionFactory()  # another organisation's convention takes the first convention's place
+    world = World()  # no forget_local(): only what the flush itself triggers
+    assert warm(world.member, world.caf_id) == ["T1", "T18"]
+    habilitation_services.group_roles_set(actor=world.admin, group=world.main, service=world.cdap,
+                                          roles=[world.t1, world.t9])
+    assert codes(world.member, world.caf_id) == ["T1"]
+
+
 SCRIPT = """
 import django, os, sys
 django.setup()
