@@ -47,16 +47,20 @@ def _effective_grants(groups: list[Group], **role_filter) -> list[tuple[Role, Gr
     the chains checked here."""
     by_id = {g.pk: g for g in groups}
     ids = set(by_id) | {a for g in groups for a in g.ancestor_ids}
+    # Plain pairs, then each role once (with its service): a large convention's thousands of grants share a
+    # few dozen roles, and building a Role and a Service for every row was most of an export's time.
     rows = list(
         GroupRole.objects.filter(group_id__in=ids, state=GroupRole.State.ACTIVE, **role_filter)
-        .select_related("role", "role__service")
-        .order_by("pk")
+        .order_by("pk").values_list("group_id", "role_id")
     )
-    held = {(gr.group_id, gr.role_id) for gr in rows}
+    if not rows:
+        return []
+    held = set(rows)
+    roles = Role.objects.select_related("service").in_bulk({role_id for _, role_id in rows})
     return [
-        (gr.role, by_id[gr.group_id])
-        for gr in rows
-        if gr.group_id in by_id and all((a, gr.role_id) in held for a in by_id[gr.group_id].ancestor_ids)
+        (roles[role_id], by_id[group_id])
+        for group_id, role_id in rows
+        if group_id in by_id and all((a, role_id) in held for a in by_id[group_id].ancestor_ids)
     ]
 
 
@@ -120,17 +124,17 @@ def roles_of(user: User, *, caf_id: int, service_code: str, day: date | None = N
 def explain_memberships(memberships: list[tuple[User, Group]], day: date | None = None) -> list[Grant]:
     """The effective grants of many (user, group) memberships at once, every service: what `roles_of`
     answers for each person, by the same checks (R1–R5; a membership past its end date grants nothing).
-    Four queries whatever the number of rows; each group must come with its `convention` loaded."""
+    Five queries whatever the number of rows; each group must come with its `convention` loaded."""
     day = day or today()
     candidates = {g.pk for user, g in memberships
                   if _may_hold_rights(user, day) and user.organisation_id == g.convention.organisation_id}
     if not candidates:
         return []
-    ended = set(
-        Membership.objects.filter(group_id__in=candidates, user_id__in={u.pk for u, _ in memberships},
-                                  ends_on__lt=day).values_list("user_id", "group_id")
-    )
-    groups = list(_granting_groups(day).filter(pk__in=candidates).select_related("convention"))
+    # Ended memberships are few: asked by group only (a list of every member's id made the query's text, and
+    # psycopg's parsing of it, the largest cost of an export).
+    ended = set(Membership.objects.filter(group_id__in=candidates, ends_on__lt=day).values_list("user_id", "group_id"))
+    # Only what the chains need (the grants carry the callers' own group objects): no Convention per group.
+    groups = list(_granting_groups(day).filter(pk__in=candidates).only("pk", "path", "level", "convention_id"))
     chains = _open_chains(groups, day)
     opened = [g for g in groups if g.pk in chains]
     by_group: dict[int, list[Role]] = {}

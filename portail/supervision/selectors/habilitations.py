@@ -178,7 +178,7 @@ EXPORT_HEADER = ["Convention", "Identifiant", "Nom", "Prénoms", "Groupe", "Libe
 _EXPORT_FIELDS = ("group__convention__label", "holder_username", "holder_last_name", "holder_first_name", "group__code",
                   "group__label", "role__code", "role__service__code", "state", "decision_reason", "holder_id",
                   "group_id", "role_id")
-EXPLAIN_BATCH = 5000  # memberships per call of `access.explain_memberships` (four queries each)
+EXPLAIN_BATCH = 5000  # memberships per call of `access.explain_memberships` (five queries each)
 
 
 def export_rows(queryset: QuerySet[GroupRole], chunk_size: int = 2000):
@@ -210,7 +210,7 @@ _PERSON = tuple(f.attname for f in User._meta.concrete_fields
 def _grants_of(queryset: QuerySet[GroupRole]) -> dict[tuple[int, int, int], tuple[Group, ...]]:
     """(member, group, role) → chain of parent groups, for every grant the access module finds among the
     memberships of `queryset`: one query for the memberships (with what the access module reads of the member
-    and of the group), then four per EXPLAIN_BATCH memberships, taken group by group (the model instances of
+    and of the group), then five per EXPLAIN_BATCH memberships, taken group by group (the model instances of
     one batch at a time: the whole country is 120,000 memberships)."""
     fields = [f"group__memberships__user__{name}" for name in _PERSON]  # the member joined by the queryset
     # Only rows whose role is stored active can be granted: the others are not worth asking about.
