@@ -1,5 +1,6 @@
 """The tabs show what the attestations state: brut, CRDS, retenue and net per month; why a right stopped; the
 quotient familial with its reference month."""
+import html
 import re
 
 from portail.dossiers.models import Dossier
@@ -11,7 +12,8 @@ MONTHS = {1: "janvier", 2: "février", 3: "mars", 4: "avril", 5: "mai", 6: "juin
 
 
 def text_of(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())).replace("\u202f", " ")
+    """What the page reads as text (entities decoded, every kind of space as one)."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode()))).replace("\u202f", " ")
 
 
 def test_paiements_tab_shows_gross_crds_deduction_and_net_per_month(login_as, t1_user, caf, tab_url):
