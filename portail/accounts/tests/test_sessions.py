@@ -1,5 +1,6 @@
 """Sessions end when they should: idle 15 minutes, 10 hours after the login, when the account is suspended
 or closed, when the password changes (every session of the user)."""
+import os
 from datetime import timedelta
 
 import pytest
@@ -150,3 +151,49 @@ def test_rester_connecte_is_always_recorded(partner_user, travel):
     travel(seconds=5)
     assert browser.post(KEEP_ALIVE).status_code == 204
     assert _session_row(browser).get_decoded()[sessions.LAST_SEEN] == pytest.approx(recorded + 5, abs=1)
+
+
+def _redis_cache() -> dict | None:
+    try:
+        import redis
+
+        redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=0.2).ping()
+    except Exception:
+        return None
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/6",
+            "KEY_PREFIX": f"test-sessions-{os.getpid()}"}
+
+
+def test_with_redis_sessions_are_read_there_and_kept_in_the_database(partner_user, travel, settings):
+    """Production with REDIS_URL: `cached_db` sessions. A page reads the session from Redis (no query for it);
+    the database keeps every session; logging out and the idle limit end it in both places."""
+    from django.contrib.sessions.models import Session
+    from django.core.cache import caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache = _redis_cache()
+    if cache is None:
+        pytest.skip("Redis n'est pas joignable")
+    settings.CACHES = {**settings.CACHES, "default": cache}
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    try:
+        client = signed_in(partner_user)
+        key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        assert Session.objects.filter(session_key=key).exists()
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(HOME).status_code == 200
+        assert not any("django_session" in q["sql"] for q in ctx.captured_queries)
+        travel(minutes=15, seconds=1)
+        assert ended(client.get(HOME))
+        assert not Session.objects.filter(session_key=key).exists()
+        again = signed_in(partner_user)
+        key = again.cookies[settings.SESSION_COOKIE_NAME].value
+        again.post(reverse("accounts:logout"))
+        assert not Session.objects.filter(session_key=key).exists()
+        assert ended(again.get(HOME))
+    finally:
+        from portail.access import rights_cache
+
+        caches["default"].clear()
+        rights_cache.forget_local()  # the rights read meanwhile were Redis's
