@@ -5,8 +5,6 @@ session (`get_session_auth_hash`) and `AuthenticationMiddleware` refuses a sessi
 longer matches. A suspended or closed user is logged out by the middleware below on his next
 request; `end_sessions(user)` ends them at once (« suspendre immédiatement »).
 """
-from functools import cache
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
@@ -18,6 +16,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from portail.core import clock
+from portail.core.links import cached_reverse
 
 from .models import User
 
@@ -28,11 +27,6 @@ IDLE_MESSAGE = ("Votre session a pris fin après {minutes} minutes sans activit�
                 "Reconnectez-vous pour continuer.")
 ABSOLUTE_MESSAGE = "Votre session a pris fin : elle durait depuis plus de {hours} heures. Reconnectez-vous pour continuer."
 CLOSED_MESSAGE = "Votre compte n'est plus ouvert : votre session a pris fin."
-
-
-@cache
-def _keep_alive_path() -> str:
-    return reverse("accounts:keep_alive")
 
 
 def _why_ended(request, at: float) -> str | None:
@@ -66,7 +60,7 @@ class SessionLimitsMiddleware:
             if reason is not None:
                 logout(request)
                 messages.warning(request, reason)
-                if request.path == reverse("accounts:keep_alive"):
+                if request.path == cached_reverse("accounts:keep_alive"):
                     return HttpResponse(status=401)
                 login_url = reverse(settings.LOGIN_URL)
                 if request.method == "GET":
@@ -78,7 +72,7 @@ class SessionLimitsMiddleware:
             # row every second. The idle limit counts from the recorded moment (never later than the truth), and
             # the page's timer is given what is left of it (`session_timer`), so both end together.
             if last_seen is None or at - last_seen >= settings.SESSION_ACTIVITY_RESOLUTION_SECONDS \
-                    or request.path == _keep_alive_path():
+                    or request.path == cached_reverse("accounts:keep_alive"):
                 request.session[LAST_SEEN] = at
         response = self.get_response(request)
         # Signed in by this very request (login page): the clocks start now.
@@ -111,7 +105,7 @@ def session_timer(request) -> dict:
         "idle": idle,
         "warning": settings.SESSION_WARNING_SECONDS,
         "speed": settings.SESSION_TIMER_SPEED,
-        "keep_alive_url": reverse("accounts:keep_alive"),
+        "keep_alive_url": cached_reverse("accounts:keep_alive"),
     }}
 
 

@@ -1,4 +1,5 @@
-"""The links every page's header and footer carry (base.html), reversed once per process, not on every page."""
+"""URLs without arguments, reversed once per process (per URLconf and script prefix), not on every page: the
+links every page's header and footer carry (base.html), the menu's, the session timer's."""
 from functools import lru_cache
 
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -10,11 +11,16 @@ PAGE_LINKS = {
 }
 
 
-@lru_cache(maxsize=16)
-def _page_links(urlconf, prefix: str) -> dict[str, str]:
-    return {key: reverse(name, urlconf=urlconf) for key, name in PAGE_LINKS.items()}
+@lru_cache(maxsize=256)
+def _reverse(name: str, urlconf, prefix: str) -> str:
+    return reverse(name, urlconf=urlconf)
+
+
+def cached_reverse(name: str) -> str:
+    """`reverse(name)` for a URL that takes no argument."""
+    return _reverse(name, get_urlconf(), get_script_prefix())
 
 
 def page_links() -> dict[str, str]:
     """For base.html as `portal_links` (the context processor gives it; pages rendered without a request too)."""
-    return _page_links(get_urlconf(), get_script_prefix())
+    return {key: cached_reverse(name) for key, name in PAGE_LINKS.items()}

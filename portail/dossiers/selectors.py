@@ -28,15 +28,20 @@ SYNTHESE_SECTIONS = TAB_BY_CODE["synthese"].summary_of
 RESUME_SECTIONS = TAB_BY_CODE["resume"].summary_of
 
 
+def _plausible_caf_code(code: str) -> bool:
+    """A forged code never reaches the database."""
+    return bool(code and len(code) <= 3 and code.isascii() and code.isalnum())
+
+
 def caf_by_code(code: str) -> Caf | None:
-    if not (code and len(code) <= 3 and code.isascii() and code.isalnum()):
-        return None  # a forged code never reaches the database
+    if not _plausible_caf_code(code):
+        return None
     return Caf.objects.filter(code=code).first()
 
 
 def dossier_by_caf_code(code: str, number: str) -> Dossier | None:
     """The file and its Caf in one query (the consultation's usual path); None when either is unknown."""
-    if not (code and len(code) <= 3 and code.isascii() and code.isalnum()):
+    if not _plausible_caf_code(code):
         return None
     return Dossier.objects.filter(caf__code=code, number=number).select_related("caf").first()
 

@@ -1,11 +1,10 @@
 """The left menu of the seed. An entry shows only when its page works and the person may use it."""
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
-
-from django.urls import get_script_prefix, get_urlconf, reverse
+from functools import cached_property
 
 from portail import access
+from portail.core.links import cached_reverse
 
 
 class Viewer:
@@ -52,11 +51,6 @@ ENTRIES: list[MenuEntry] = [
 ]
 
 
-@lru_cache(maxsize=256)
-def _link(url_name: str, urlconf, prefix: str) -> str:
-    return reverse(url_name, urlconf=urlconf)
-
-
 def menu_for(request) -> list[dict]:
     """The entries for this request's user, built once per request (the home page reuses them)."""
     cached = getattr(request, "_portal_menu", None)
@@ -68,7 +62,7 @@ def menu_for(request) -> list[dict]:
         viewer = Viewer(user)
         for entry in ENTRIES:
             if entry.visible(viewer):
-                link = _link(entry.url_name, get_urlconf(), get_script_prefix())  # fixed per process
+                link = cached_reverse(entry.url_name)
                 active = request.path == link if link == "/" else request.path.startswith(link)
                 items.append({"label": entry.label, "link": link, "is_active": active})
         # One current page only: the longest matching link (/caf/mesures/validation/ beats /caf/mesures/).

@@ -162,6 +162,19 @@ def _get(w, path):
     return value
 
 
+# Whoever may reset a user's second factor (Do.RESET_2FA): the same people unlock the account and manage his
+# ProConnect identity.
+RESET_2FA_CASES = [
+    c("T1 user, in the responsable's subtree", _conv_obj("conv1", "t1_user"), CONV1_READ,
+      post="L 404 404 404 R R 404 404 R 404"),
+    c("T18 user, another branch", _conv_obj("conv1", "t18_user"), CONV1_ADMIN_READ),
+    c("administrator of convention 2", _conv_obj("conv1", "admin2"),
+      "L 404 404 404 403 403 404 404 200 404", post="L 404 404 404 403 403 404 404 R 404"),
+    c("organisation B's staff under convention 1", _conv_obj("conv1", "member_b"), NONE, post=NONE),
+    c("convention B", _conv_obj("conv_b", "member_b"), CONVB_READ, post="L 404 404 404 404 404 404 R 404 R"),
+]
+
+
 CASES: dict[str, list[Case]] = {
     "home:index": [c("home", lambda w: [], ALL_IN)],
     "conventions:list": [c("conventions", lambda w: [], ALL_IN)],
@@ -200,13 +213,7 @@ CASES: dict[str, list[Case]] = {
     "proconnect:logged_out": [c("no logout under way", lambda w: [], "L")],
     # « Identité ProConnect » of a user: the same people as « Réinitialiser le second facteur » (Do.RESET_2FA).
     "proconnect_admin:user_link": [
-        c("T1 user, in the responsable's subtree", _conv_obj("conv1", "t1_user"), CONV1_READ,
-          post="L 404 404 404 R R 404 404 R 404"),
-        c("T18 user, another branch", _conv_obj("conv1", "t18_user"), CONV1_ADMIN_READ),
-        c("administrator of convention 2", _conv_obj("conv1", "admin2"),
-          "L 404 404 404 403 403 404 404 200 404", post="L 404 404 404 403 403 404 404 R 404"),
-        c("organisation B's staff under convention 1", _conv_obj("conv1", "member_b"), NONE, post=NONE),
-        c("convention B", _conv_obj("conv_b", "member_b"), CONVB_READ, post="L 404 404 404 404 404 404 R 404 R"),
+        *RESET_2FA_CASES,
     ],
     # ---------------------------------------------------------------- habilitations (per convention)
     "habilitations:groups": [
@@ -304,23 +311,11 @@ CASES: dict[str, list[Case]] = {
     ],
     # « Débloquer le compte »: whoever may change the user, or an agent of the convention's Caf.
     "habilitations:user_unlock": [
-        c("T1 user, in the responsable's subtree", _conv_obj("conv1", "t1_user"), CONV1_READ,
-          post="L 404 404 404 R R 404 404 R 404"),
-        c("T18 user, another branch", _conv_obj("conv1", "t18_user"), CONV1_ADMIN_READ),
-        c("administrator of convention 2", _conv_obj("conv1", "admin2"),
-          "L 404 404 404 403 403 404 404 200 404", post="L 404 404 404 403 403 404 404 R 404"),
-        c("organisation B's staff under convention 1", _conv_obj("conv1", "member_b"), NONE, post=NONE),
-        c("convention B", _conv_obj("conv_b", "member_b"), CONVB_READ, post="L 404 404 404 404 404 404 R 404 R"),
+        *RESET_2FA_CASES,
     ],
     # « Réinitialiser le second facteur »: the same people as « Débloquer le compte » (Do.RESET_2FA).
     "habilitations:user_second_factor_reset": [
-        c("T1 user, in the responsable's subtree", _conv_obj("conv1", "t1_user"), CONV1_READ,
-          post="L 404 404 404 R R 404 404 R 404"),
-        c("T18 user, another branch", _conv_obj("conv1", "t18_user"), CONV1_ADMIN_READ),
-        c("administrator of convention 2", _conv_obj("conv1", "admin2"),
-          "L 404 404 404 403 403 404 404 200 404", post="L 404 404 404 403 403 404 404 R 404"),
-        c("organisation B's staff under convention 1", _conv_obj("conv1", "member_b"), NONE, post=NONE),
-        c("convention B", _conv_obj("conv_b", "member_b"), CONVB_READ, post="L 404 404 404 404 404 404 R 404 R"),
+        *RESET_2FA_CASES,
     ],
     "habilitations:membership_add": [
         c("plain user into N4", _conv_obj("conv1", "plain"), CONV1_WRITE, post=CONV1_WRITE_R,

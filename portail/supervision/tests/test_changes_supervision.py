@@ -142,7 +142,7 @@ def test_csv_export_of_a_long_history_reads_a_constant_number_of_queries(tree, c
     """The names an export shows are read once: 6 entries or 60 (read 10 at a time), the same queries."""
     from portail.supervision.views import partner_changes
 
-    monkeypatch.setattr(partner_changes, "CHUNK", 10)
+    monkeypatch.setattr(partner_changes, "EXPORT_CHUNK", 10)
     client = sign_in(Client(), admin_user)
     url = reverse("supervision:changes_convention_csv", args=[convention.pk])
     client.get(url)

@@ -360,7 +360,7 @@ def test_rights_pages_and_export_beyond_a_page_read_a_constant_number_of_queries
 
     from portail.supervision.views import partner_habilitations
 
-    monkeypatch.setattr(partner_habilitations, "CHUNK", 10)
+    monkeypatch.setattr(partner_habilitations, "EXPORT_CHUNK", 10)
     counts = []
     for n in (3, 30):
         conv, admin = _convention_with_members(n)

@@ -12,14 +12,13 @@ from portail.core.requests import client_ip
 from portail.journal import events
 
 from ..selectors import changes as sel
-from .partner_common import (CafWideForm, FilterForm, caf_scope, chooser, convention_scope, csv_response,
-                             export_filters, filters_of, scope_context)
+from .partner_common import (EXPORT_CHUNK, CafWideForm, FilterForm, caf_scope, chooser, convention_scope,
+                             csv_response, export_filters, filters_of, scope_context)
 
 TITLE = "Supervision modifier"
 VIEWS = [("historique", "Historique des modifications"), ("attente", "Demandes en attente de validation Caf")] + (
     [("refusees", "Demandes refusées par la Caf")] if sel.REFUSED is not None else [])
 EXPORT_LIMIT = 100_000
-CHUNK = 2000  # rows per fetch of the export's server-side cursor
 
 
 class HistoryFilterForm(FilterForm):
@@ -120,4 +119,4 @@ def _csv(request, scope):
         events.supervision_exported(actor=request.user, page="modifications", filters=export_filters(form),
                                     rows=total, convention=scope.convention, ip=client_ip(request))
     name = f"supervision-modifications-{scope.convention.pk if scope.convention else 'caf'}.csv"
-    return csv_response(name, sel.EXPORT_HEADER, sel.export_rows(queryset, total, chunk_size=CHUNK))
+    return csv_response(name, sel.EXPORT_HEADER, sel.export_rows(queryset, total, chunk_size=EXPORT_CHUNK))

@@ -10,8 +10,8 @@ from portail.core.requests import client_ip
 from portail.journal import events
 
 from ..selectors import habilitations as sel
-from .partner_common import (CafWideForm, FilterForm, caf_scope, chooser, convention_scope, csv_response,
-                             export_filters, filters_of, scope_context)
+from .partner_common import (EXPORT_CHUNK, CafWideForm, FilterForm, caf_scope, chooser, convention_scope,
+                             csv_response, export_filters, filters_of, scope_context)
 
 TITLE = "Supervision habilitations"
 VIEWS = [("droits", "Droits et leur origine"), ("groupes", "Arborescence des groupes")] + [
@@ -82,8 +82,6 @@ def _page(request, scope):
 
 # ------------------------------------------------------------------------------------------ CSV
 
-CHUNK = 2000  # rows per fetch of the export's server-side cursor
-
 
 @require_GET
 @convention_scope
@@ -106,4 +104,4 @@ def _csv(request, scope):
         events.supervision_exported(actor=request.user, page="habilitations", filters=export_filters(form),
                                     rows=total, convention=scope.convention, ip=client_ip(request))
     name = f"supervision-habilitations-{scope.convention.pk if scope.convention else 'caf'}.csv"
-    return csv_response(name, sel.EXPORT_HEADER, sel.export_rows(queryset, chunk_size=CHUNK))
+    return csv_response(name, sel.EXPORT_HEADER, sel.export_rows(queryset, chunk_size=EXPORT_CHUNK))
