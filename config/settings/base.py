@@ -125,7 +125,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # entries and invalidations. Redis when REDIS_URL is given (redis://127.0.0.1:6379/0); otherwise a table of
 # the database (created by `migrate`), so the embedded default needs nothing more.
 if env_str("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL"),
+    CACHES = {"default": {"BACKEND": "portail.core.redis_cache.RedisCache", "LOCATION": env_str("REDIS_URL"),
                           "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portail")}}
     # Sessions read from Redis, written through to the database (which stays the reference): one query less
     # on every page. Without Redis they stay in the database alone.

@@ -8,6 +8,7 @@ request; `end_sessions(user)` ends them at once (« suspendre immédiatement »)
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.auth.middleware import get_user
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -49,6 +50,9 @@ class SessionLimitsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # The user itself in place of AuthenticationMiddleware's lazy proxy (the same object, read once): a page
+        # reads `request.user` hundreds of times, each read through the proxy costs a call.
+        request.user = get_user(request)
         if not request.user.is_authenticated and SESSION_KEY in request.session:
             # The session names a user the backend no longer accepts (suspended, closed, past his closing
             # date): end it for good, so it does not come back to life if the account is reopened.

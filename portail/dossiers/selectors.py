@@ -43,7 +43,11 @@ def dossier_by_caf_code(code: str, number: str) -> Dossier | None:
     """The file and its Caf in one query (the consultation's usual path); None when either is unknown."""
     if not _plausible_caf_code(code):
         return None
-    return Dossier.objects.filter(caf__code=code, number=number).select_related("caf").first()
+    # get(): the pair is unique, so no ORDER BY to build (first() would order by the model's ordering).
+    try:
+        return Dossier.objects.select_related("caf").get(caf__code=code, number=number)
+    except Dossier.DoesNotExist:
+        return None
 
 
 def housing_of(dossier: Dossier) -> Housing | None:

@@ -155,8 +155,29 @@ def _write(*, action, actor, ip, caf, convention, group, role, target_user, doss
         entry.id = _next_id(connection)
         entry.created_at = now()
         entry.entry_hash = entry.compute_hash()
-        entry.save(force_insert=True)
+        _insert(entry, connection)
         return entry
+
+
+_insert_sql: dict[str, str] = {}
+
+
+def _insert(entry: JournalEntry, connection) -> None:
+    """One INSERT of every column, as `save(force_insert=True)` writes it (each field prepares its own value),
+    without the model machinery around it: the journal is written on every consultation. Nothing listens to
+    the journal's save signals; `JournalEntry.save` keeps refusing updates."""
+    fields = JournalEntry._meta.concrete_fields
+    sql = _insert_sql.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        sql = _insert_sql[connection.vendor] = (
+            f"INSERT INTO {quote(JournalEntry._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))})")
+    values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+    entry._state.adding = False
+    entry._state.db = connection.alias
 
 
 __all__ = ["Action", "GENESIS", "JournalUnavailable", "journal_verify"]

@@ -1,11 +1,11 @@
 """R9: each consultation and each tab journaled before the data leaves; refusals journaled; no journal, no data."""
 import pytest
-from django.db import DatabaseError
 from django.urls import reverse
 
 from portail.journal import events
 from portail.journal.models import Action
 from portail.journal.services import JournalUnavailable
+from portail.testing.journal import break_journal_inserts
 
 CONFIRM = {"confirm": "1"}  # « Confirmer l'envoi par courrier »
 
@@ -86,13 +86,8 @@ def test_no_journal_no_postal_request(login_as, t1_user, dossier, monkeypatch):
 
 
 def test_a_failing_database_write_in_the_journal_shows_no_data(login_as, t1_user, dossier, monkeypatch):
-    """The journal's own write fails (not our wrapper): same outcome."""
-    from portail.journal.models import JournalEntry
-
-    def fail(self, *args, **kwargs):
-        raise DatabaseError("disque plein")
-
-    monkeypatch.setattr(JournalEntry, "save", fail)
+    """The journal's own INSERT fails in the database layer (not our wrapper): same outcome."""
+    break_journal_inserts(monkeypatch)
     response = login_as(t1_user).get(f"/dossiers/{dossier.caf.code}/{dossier.number}/famille/")
     assert response.status_code == 503
     assert "Enfant0" not in response.content.decode()
