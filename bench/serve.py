@@ -126,6 +126,15 @@ def session_cookie(user) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
+def browser_cookies(user) -> str:
+    """What a browser sends after its first page: the session and the CSRF cookie the portal set then (without
+    it, every page would draw and set a new one, which no browser makes it do)."""
+    from django.conf import settings
+    from django.utils.crypto import get_random_string
+
+    return f"{session_cookie(user)}; {settings.CSRF_COOKIE_NAME}={get_random_string(32)}"
+
+
 def readers_for(ctx, n: int, rng: random.Random) -> list[dict]:
     from django.urls import reverse
 
@@ -147,7 +156,7 @@ def readers_for(ctx, n: int, rng: random.Random) -> list[dict]:
             steps.append(reverse("dossiers:open", args=[codes[caf_id], number]))
             for tab in rng.sample(tabs, min(3, len(tabs))):
                 steps.append(reverse("dossiers:tab", args=[codes[caf_id], number, tab]))
-        readers.append({"user": user.username, "cookie": session_cookie(user), "steps": steps})
+        readers.append({"user": user.username, "cookie": browser_cookies(user), "steps": steps})
         if len(readers) == n:
             break
     return readers
