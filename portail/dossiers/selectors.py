@@ -3,7 +3,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Subquery, Sum
 
 from portail.access import attestation_requests_made_by, attestation_requests_visible_to
 from portail.conventions.models import TAB_BY_CODE, TAB_ORDER, Caf
@@ -117,10 +117,12 @@ def tab_synthese(dossier: Dossier, tabs: frozenset[str]) -> dict:
         data["rights"] = rights
         data["monthly_total"] = sum((r.monthly_amount for r in rights if r.benefit != Benefit.ARS), Decimal("0"))
     if "paiements" in tabs:
-        last_month = Payment.objects.filter(dossier=dossier).order_by("-month").values_list("month", flat=True).first()
-        last_payments = list(Payment.objects.filter(dossier=dossier, month=last_month)) if last_month else []
-        data["last_month"] = last_month
-        data["last_total"] = sum((p.amount for p in last_payments), Decimal("0"))
+        # The latest month paid and its total, in one query.
+        latest = Payment.objects.filter(dossier=dossier).order_by("-month").values("month")[:1]
+        last = Payment.objects.filter(dossier=dossier, month=Subquery(latest)).aggregate(
+            month=Max("month"), total=Sum("amount"))
+        data["last_month"] = last["month"]
+        data["last_total"] = last["total"] or Decimal("0")
     if "creances" in tabs:
         debts = Debt.objects.filter(dossier=dossier).aggregate(
             remaining=Sum("remaining", filter=~Q(status=Debt.Status.SETTLED)),
