@@ -7,6 +7,7 @@ from django.db.models import Count, Max, Q, Subquery, Sum
 
 from portail.access import attestation_requests_made_by, attestation_requests_visible_to
 from portail.conventions.models import TAB_BY_CODE, TAB_ORDER, Caf
+from portail.core.compiled import CompiledQuery
 
 from .models import (
     AttestationRequest,
@@ -39,23 +40,47 @@ def caf_by_code(code: str) -> Caf | None:
     return Caf.objects.filter(code=code).first()
 
 
+# The reads of every consultation, compiled once (portail/core/compiled.py): the ORM's SQL building cost more
+# than PostgreSQL's work on each page. Each is the queryset written here, run with the file's values.
+FILE_BY_CAF_CODE = CompiledQuery(
+    lambda code, number: Dossier.objects.select_related("caf").filter(caf__code=code, number=number).order_by(),
+    str, str)
+HOUSING = CompiledQuery(lambda dossier_id: Housing.objects.filter(dossier_id=dossier_id).order_by("pk")[:1], int)
+OPEN_RIGHTS = CompiledQuery(
+    lambda dossier_id: Right.objects.filter(dossier_id=dossier_id, status=Right.Status.OPEN).order_by("benefit"), int)
+MEMBERS = CompiledQuery(lambda dossier_id: FamilyMember.objects.filter(dossier_id=dossier_id).order_by("position"), int)
+LAST_LETTERS = CompiledQuery(
+    lambda dossier_id: Letter.objects.filter(dossier_id=dossier_id).order_by("-sent_on")[:3], int)
+LETTERS = CompiledQuery(lambda dossier_id: Letter.objects.filter(dossier_id=dossier_id).order_by("-sent_on"), int)
+PAYMENTS = CompiledQuery(
+    lambda dossier_id: Payment.objects.filter(dossier_id=dossier_id).order_by("-month", "benefit"), int)
+RIGHTS = CompiledQuery(
+    lambda dossier_id: Right.objects.filter(dossier_id=dossier_id).order_by("status", "benefit", "-start_date"), int)
+RESOURCES = CompiledQuery(
+    lambda dossier_id: Resource.objects.filter(dossier_id=dossier_id)
+    .order_by("scope", "-period_start", "person", "kind"), int)
+RSA = CompiledQuery(lambda dossier_id: RsaInfo.objects.filter(dossier_id=dossier_id).order_by("pk")[:1], int)
+RSA_PAYMENTS = CompiledQuery(
+    lambda dossier_id: Payment.objects.filter(dossier_id=dossier_id, benefit=Benefit.RSA).order_by("-month")[:12], int)
+HOUSING_RIGHTS = CompiledQuery(
+    lambda dossier_id: Right.objects.filter(dossier_id=dossier_id, benefit__in=HOUSING_BENEFITS)
+    .order_by("-start_date"), int)
+DEBTS = CompiledQuery(lambda dossier_id: Debt.objects.filter(dossier_id=dossier_id).order_by("-created_on"), int)
+
+
 def dossier_by_caf_code(code: str, number: str) -> Dossier | None:
     """The file and its Caf in one query (the consultation's usual path); None when either is unknown."""
-    if not _plausible_caf_code(code):
+    if not _plausible_caf_code(code) or not isinstance(number, str):
         return None
-    # get(): the pair is unique, so no ORDER BY to build (first() would order by the model's ordering).
-    try:
-        return Dossier.objects.select_related("caf").get(caf__code=code, number=number)
-    except Dossier.DoesNotExist:
-        return None
+    return FILE_BY_CAF_CODE.first(code, number)
 
 
 def housing_of(dossier: Dossier) -> Housing | None:
-    return Housing.objects.filter(dossier=dossier).first()
+    return HOUSING.first(dossier.pk)
 
 
 def _open_rights(dossier: Dossier) -> list[Right]:
-    return list(Right.objects.filter(dossier=dossier, status=Right.Status.OPEN).order_by("benefit"))
+    return OPEN_RIGHTS(dossier.pk)
 
 
 @dataclass
@@ -146,23 +171,23 @@ def tab_resume(dossier: Dossier, tabs: frozenset[str]) -> dict:
     the « famille », « droits » and « courriers » tabs."""
     data: dict = {"housing": housing_of(dossier), "shown": {t for t in RESUME_SECTIONS if t in tabs}}
     if "famille" in tabs:
-        data["members"] = list(FamilyMember.objects.filter(dossier=dossier).order_by("position"))
+        data["members"] = MEMBERS(dossier.pk)
     if "droits" in tabs:
         data["rights"] = _open_rights(dossier)
     if "courriers" in tabs:
-        data["letters"] = list(Letter.objects.filter(dossier=dossier).order_by("-sent_on")[:3])
+        data["letters"] = LAST_LETTERS(dossier.pk)
     return data
 
 
 def tab_paiements(dossier: Dossier) -> dict:
-    payments = list(Payment.objects.filter(dossier=dossier).order_by("-month", "benefit"))
+    payments = PAYMENTS(dossier.pk)
     for p in payments:
         p.gross = gross_of(p)
     return {"grid": payment_grid(payments), "payments": payments}
 
 
 def tab_droits(dossier: Dossier) -> dict:
-    rights = list(Right.objects.filter(dossier=dossier).order_by("status", "benefit", "-start_date"))
+    rights = RIGHTS(dossier.pk)
     return {
         "open_rights": [r for r in rights if r.status == Right.Status.OPEN],
         "other_rights": [r for r in rights if r.status != Right.Status.OPEN],
@@ -170,11 +195,11 @@ def tab_droits(dossier: Dossier) -> dict:
 
 
 def tab_famille(dossier: Dossier) -> dict:
-    return {"members": list(FamilyMember.objects.filter(dossier=dossier).order_by("position"))}
+    return {"members": MEMBERS(dossier.pk)}
 
 
 def tab_ressources(dossier: Dossier) -> dict:
-    resources = list(Resource.objects.filter(dossier=dossier).order_by("scope", "-period_start", "person", "kind"))
+    resources = RESOURCES(dossier.pk)
     return {
         "annual": [r for r in resources if r.scope == Resource.Scope.ANNUAL],
         "quarterly": [r for r in resources if r.scope == Resource.Scope.QUARTERLY],
@@ -182,22 +207,19 @@ def tab_ressources(dossier: Dossier) -> dict:
 
 
 def tab_rsa(dossier: Dossier) -> dict:
-    rsa = RsaInfo.objects.filter(dossier=dossier).first()
-    payments = list(Payment.objects.filter(dossier=dossier, benefit=Benefit.RSA).order_by("-month")[:12])
-    return {"rsa": rsa, "rsa_payments": payments}
+    return {"rsa": RSA.first(dossier.pk), "rsa_payments": RSA_PAYMENTS(dossier.pk)}
 
 
 def tab_courriers(dossier: Dossier) -> dict:
-    return {"letters": list(Letter.objects.filter(dossier=dossier).order_by("-sent_on"))}
+    return {"letters": LETTERS(dossier.pk)}
 
 
 def tab_logement(dossier: Dossier) -> dict:
-    rights = list(Right.objects.filter(dossier=dossier, benefit__in=HOUSING_BENEFITS).order_by("-start_date"))
-    return {"housing": housing_of(dossier), "housing_rights": rights}
+    return {"housing": housing_of(dossier), "housing_rights": HOUSING_RIGHTS(dossier.pk)}
 
 
 def tab_creances(dossier: Dossier) -> dict:
-    debts = list(Debt.objects.filter(dossier=dossier).order_by("-created_on"))
+    debts = DEBTS(dossier.pk)
     return {
         "debts": debts,
         "remaining_total": sum((d.remaining for d in debts if d.status != Debt.Status.SETTLED), Decimal("0")),
