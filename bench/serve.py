@@ -136,17 +136,17 @@ def session_cookie(user) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def browser_cookies(user) -> str:
+def browser_cookies(user, csrf_secret: str) -> str:
     """What a browser sends after its first page: the session and the CSRF cookie the portal set then (without
     it, every page would draw and set a new one, which no browser makes it do)."""
     from django.conf import settings
-    from django.utils.crypto import get_random_string
 
-    return f"{session_cookie(user)}; {settings.CSRF_COOKIE_NAME}={get_random_string(32)}"
+    return f"{session_cookie(user)}; {settings.CSRF_COOKIE_NAME}={csrf_secret}"
 
 
 def readers_for(ctx, n: int, rng: random.Random) -> list[dict]:
     from django.urls import reverse
+    from django.utils.crypto import get_random_string
 
     from portail import access
     from portail.accounts.models import User
@@ -166,7 +166,8 @@ def readers_for(ctx, n: int, rng: random.Random) -> list[dict]:
             steps.append(reverse("dossiers:open", args=[codes[caf_id], number]))
             for tab in rng.sample(tabs, min(3, len(tabs))):
                 steps.append(reverse("dossiers:tab", args=[codes[caf_id], number, tab]))
-        readers.append({"user": user.username, "cookie": browser_cookies(user), "steps": steps})
+        readers.append({"user": user.username, "cookie": browser_cookies(user, get_random_string(32)),
+                        "steps": steps})
         if len(readers) == n:
             break
     return readers
@@ -174,7 +175,6 @@ def readers_for(ctx, n: int, rng: random.Random) -> list[dict]:
 
 def writers_for(n: int, avoid: set[str], rng: random.Random) -> list[dict]:
     """Administrators of the largest conventions, each adding a person of his partner to a group and removing him."""
-    from django.conf import settings
     from django.db.models import Count
     from django.urls import reverse
     from django.utils.crypto import get_random_string
@@ -208,7 +208,7 @@ def writers_for(n: int, avoid: set[str], rng: random.Random) -> list[dict]:
                               reverse("habilitations:membership_remove", args=[conv.pk, target, group]), group])
         secret = get_random_string(32)
         writers.append({"user": admin.username, "convention": conv.pk, "csrf": secret, "pairs": pairs,
-                        "cookie": f"{session_cookie(admin)}; {settings.CSRF_COOKIE_NAME}={secret}"})
+                        "cookie": browser_cookies(admin, secret)})
         if len(writers) == n:
             break
     return writers

@@ -227,17 +227,10 @@ def settle() -> None:
 # ---------------------------------------------------------------- reading
 
 
-_redis_clients: dict = {}
-
-
 def _redis_client(cache):
-    """One client per process and cache (Django's backend builds a new one on every call)."""
-    key = (os.getpid(), id(cache._cache))
-    client = _redis_clients.get(key)
-    if client is None:
-        _redis_clients.clear()
-        client = _redis_clients[key] = cache._cache.get_client(None)
-    return client
+    """The cache's Redis client: `portail.core.redis_cache.RedisCache` (the settings' backend) keeps one per
+    process; Django's own backend would build one per call."""
+    return cache._cache.get_client(None)
 
 
 def _get_many(cache, keys: list[str]) -> dict:

@@ -261,7 +261,7 @@ def _drop(prefix: str) -> None:
 
 
 def _redis_caches(prefix: str) -> dict:
-    redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/0",
+    redis = {"BACKEND": "portail.core.redis_cache.RedisCache", "LOCATION": "redis://127.0.0.1:6379/0",
              "KEY_PREFIX": prefix}
     return {"default": settings.CACHES["default"], "rights": redis, "another_process": dict(redis)}
 
@@ -368,7 +368,7 @@ def _another_process_removes_a_membership(world, backend):
     if backend == "redis":
         script = SCRIPT.replace("services.membership_remove(", (
             "override_settings(CACHES={'default': {'BACKEND': 'django.core.cache.backends.db.DatabaseCache', "
-            "'LOCATION': 'portail_cache'}, 'rights': {'BACKEND': 'django.core.cache.backends.redis.RedisCache', "
+            "'LOCATION': 'portail_cache'}, 'rights': {'BACKEND': 'portail.core.redis_cache.RedisCache', "
             "'LOCATION': 'redis://127.0.0.1:6379/0', 'KEY_PREFIX': os.environ['PORTAIL_TEST_RIGHTS_REDIS_PREFIX']}}, "
             "RIGHTS_CACHE='rights').enable()\nservices.membership_remove("), 1)
     with override_settings(**overrides):

@@ -160,7 +160,7 @@ def _redis_cache() -> dict | None:
         redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=0.2).ping()
     except Exception:
         return None
-    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/6",
+    return {"BACKEND": "portail.core.redis_cache.RedisCache", "LOCATION": "redis://127.0.0.1:6379/6",
             "KEY_PREFIX": f"test-sessions-{os.getpid()}"}
 
 
