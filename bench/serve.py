@@ -255,6 +255,11 @@ def journaled_since(mark: int) -> int:
     return JournalEntry.objects.filter(id__gt=mark, action__in=JOURNALED).count()
 
 
+def retried_note(result: dict) -> str:
+    n = result.get("retried", 0)
+    return f"; {n} GET(s) sent again, their connection closed by the server" if n else ""
+
+
 def ok(kind_stats: dict) -> int:
     return sum(n for status, n in kind_stats["statuses"].items() if status in ("200", "302"))
 
@@ -339,8 +344,9 @@ def measure(ctx, cfg: dict, *, port: int = 0, with_load: bool = True) -> tuple[l
                                                       "elapsed": result["elapsed"], "statuses": statuses}
             cpu = cpu_note(cpu_before, cpu_after, total)
             details["phases"][f"consultation_{c}"]["cpu"] = cpu
+            details["phases"][f"consultation_{c}"]["retried"] = result.get("retried", 0)
             rows.append(_value("load", f"consultation, {c} user(s): throughput", round(rate, 1), "/s",
-                               note=f"{total} requests; {cpu}"))
+                               note=f"{total} requests; {cpu}" + retried_note(result)))
             rows.append(_dist("load", f"consultation, {c} user(s): latency", lat,
                               note=f"journal +{journaled} for {answered} answered"
                               + (" ✓ all journaled" if journaled == answered else " ✗ MISMATCH")))

@@ -3,6 +3,7 @@
 Every page a walkthrough reaches goes through `check(page, name)`: an axe-core audit (no violation
 allowed) and a full-page screenshot in e2e/screenshots/ for people to look at.
 """
+import os
 import re
 import time
 from pathlib import Path
@@ -14,6 +15,8 @@ from playwright.sync_api import Page, expect
 from portail.demo.data import DEMO_PASSWORD
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+# E2E_SCREENSHOTS=0 (continuous integration, where nobody looks at them) skips the screenshots, not the audits.
+TAKE_SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS", "1") != "0"
 
 # Rules of axe-core run on every page: everything axe knows (WCAG 2.x A/AA and best practices).
 AXE_OPTIONS = {"resultTypes": ["violations"]}
@@ -115,8 +118,10 @@ def axe_check(page: Page, *, context=None) -> None:
     assert not errors, "Erreurs dans la page (CSP, JavaScript) :\n" + "\n".join(errors)
 
 
-def shot(page: Page, name: str) -> Path:
+def shot(page: Page, name: str) -> Path | None:
     """Save a full-page screenshot as e2e/screenshots/<name>.png (the folder is not versioned)."""
+    if not TAKE_SCREENSHOTS:
+        return None
     SCREENSHOTS.mkdir(exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")
     path = SCREENSHOTS / f"{safe}.png"

@@ -1,6 +1,7 @@
 """`make bench` at the tiny scale, as a smoke test: it must build its database, measure every part and print its
 table. Figures only, no timing assertion (the machine is shared). PostgreSQL only (COPY, gunicorn on the same
 database); the benchmark database is made from the test database as a template and dropped at the end."""
+import json
 import os
 import subprocess
 import sys
@@ -43,4 +44,12 @@ def test_bench_tiny_builds_measures_and_prints_its_table(tmp_path):
     for part in ("[rights]", "[load]", "[pages]", "[journal]", "[memory]", "[generator]"):
         assert part in table
     assert "✗ MISMATCH" not in table  # every consultation and tab answered was journaled
-    assert list(tmp_path.glob("*-tiny.json"))
+    results = list(tmp_path.glob("*-tiny.json"))
+    assert results
+    # The load process really read pages: every consultation and tab answered 200 or 302, the minimal view 200.
+    phases = json.loads(results[0].read_text())["details"]["load"]["phases"]
+    consultations = [p for name, p in phases.items() if name.startswith("consultation_")]
+    assert consultations and all(p["requests"] > 0 and p["answered"] == p["requests"] == p["journaled"]
+                                 for p in consultations), consultations
+    minimal = [p for name, p in phases.items() if name.startswith("minimal_")]
+    assert minimal and all(set(p["statuses"]) == {"200"} for p in minimal), minimal

@@ -5,7 +5,8 @@ times what PostgreSQL spends running it; a file's tab makes a handful of such qu
 `CompiledQuery` is written as an ordinary queryset whose variable values are parameters: it is compiled the
 first time, with stand-in values the compiled parameters are searched for, and each later call sends the same
 SQL with the real values and builds the model instances the way Django's own `ModelIterable` does (each field's
-converters, `select_related` objects). Only querysets of model instances (no `values()`, no aggregate).
+converters, `select_related` objects). A `values(…).annotate(…)` queryset gives dicts instead, as Django's
+`ValuesIterable` does: an aggregate written that way (grouped by the file) is compiled too.
 
     FILE = CompiledQuery(lambda code, number: Dossier.objects.select_related("caf")
                          .filter(caf__code=code, number=number), str, str)
@@ -17,7 +18,7 @@ from itertools import count
 
 from django.db import connections, router
 from django.db.models import QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 
 _stand_ins = count(1)
 
@@ -48,6 +49,14 @@ class _Compiled:
             # A lookup changed the value on its way (icontains, a cast…): the stand-in is not found as given.
             raise ValueError(f"CompiledQuery: each parameter must reach the SQL once, unchanged ({self.sql})")
         self.compiler = compiler
+        self.alias = alias
+        query = queryset.query
+        if queryset._iterable_class is ValuesIterable:  # values(): rows become dicts
+            self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
+            return
+        if queryset._iterable_class is not ModelIterable:
+            raise TypeError("CompiledQuery: a queryset of model instances or of values() dicts")
+        self.names = None
         klass_info, select = compiler.klass_info, compiler.select
         self.model = klass_info["model"]
         fields = klass_info["select_fields"]
@@ -55,13 +64,14 @@ class _Compiled:
         self.init_list = [f[0].target.attname for f in select[self.start:self.end]]
         self.related_populators = get_related_populators(klass_info, select, alias)
         self.annotations = compiler.annotation_col_map
-        self.alias = alias
 
     def run(self, values: tuple) -> list:
         params = [values[x] if kind == "arg" else x for kind, x in self.slots]
         with connections[self.alias].cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
+        if self.names is not None:
+            return [dict(zip(self.names, row)) for row in self.compiler.results_iter(results=[rows])]
         out = []
         for row in self.compiler.results_iter(results=[rows]):
             obj = self.model.from_db(self.alias, self.init_list, row[self.start:self.end])

@@ -66,6 +66,21 @@ HOUSING_RIGHTS = CompiledQuery(
     lambda dossier_id: Right.objects.filter(dossier_id=dossier_id, benefit__in=HOUSING_BENEFITS)
     .order_by("-start_date"), int)
 DEBTS = CompiledQuery(lambda dossier_id: Debt.objects.filter(dossier_id=dossier_id).order_by("-created_on"), int)
+# The Synthèse's figures: aggregates over one file, grouped by it (no row when the file has none).
+LAST_MONTH_PAID = CompiledQuery(
+    lambda dossier_id, same_id: Payment.objects.filter(
+        dossier_id=dossier_id,
+        month=Subquery(Payment.objects.filter(dossier_id=same_id).order_by("-month").values("month")[:1]))
+    .order_by().values("dossier_id").annotate(last_month=Max("month"), last_total=Sum("amount")), int, int)
+DEBTS_ONGOING = CompiledQuery(
+    lambda dossier_id: Debt.objects.filter(dossier_id=dossier_id).order_by().values("dossier_id").annotate(
+        remaining_total=Sum("remaining", filter=~Q(status=Debt.Status.SETTLED)),
+        ongoing=Count("id", filter=~Q(status=Debt.Status.SETTLED))), int)
+PEOPLE_PRESENT = CompiledQuery(
+    lambda dossier_id: FamilyMember.objects.filter(dossier_id=dossier_id, left_on__isnull=True).order_by()
+    .values("dossier_id").annotate(
+        total=Count("id"),
+        children=Count("id", filter=Q(relationship=FamilyMember.Relationship.CHILD, dependent=True))), int)
 
 
 def dossier_by_caf_code(code: str, number: str) -> Dossier | None:
@@ -142,25 +157,16 @@ def tab_synthese(dossier: Dossier, tabs: frozenset[str]) -> dict:
         data["rights"] = rights
         data["monthly_total"] = sum((r.monthly_amount for r in rights if r.benefit != Benefit.ARS), Decimal("0"))
     if "paiements" in tabs:
-        # The latest month paid and its total, in one query.
-        latest = Payment.objects.filter(dossier=dossier).order_by("-month").values("month")[:1]
-        last = Payment.objects.filter(dossier=dossier, month=Subquery(latest)).aggregate(
-            month=Max("month"), total=Sum("amount"))
-        data["last_month"] = last["month"]
-        data["last_total"] = last["total"] or Decimal("0")
+        last = LAST_MONTH_PAID.first(dossier.pk, dossier.pk) or {}
+        data["last_month"] = last.get("last_month")
+        data["last_total"] = last.get("last_total") or Decimal("0")
     if "creances" in tabs:
-        debts = Debt.objects.filter(dossier=dossier).aggregate(
-            remaining=Sum("remaining", filter=~Q(status=Debt.Status.SETTLED)),
-            ongoing=Count("id", filter=~Q(status=Debt.Status.SETTLED)),
-        )
-        data["debt_remaining"] = debts["remaining"] or Decimal("0")
-        data["debt_count"] = debts["ongoing"]
+        debts = DEBTS_ONGOING.first(dossier.pk) or {}
+        data["debt_remaining"] = debts.get("remaining_total") or Decimal("0")
+        data["debt_count"] = debts.get("ongoing") or 0
     if "famille" in tabs:
-        people = FamilyMember.objects.filter(dossier=dossier, left_on__isnull=True).aggregate(
-            total=Count("id"),
-            children=Count("id", filter=Q(relationship=FamilyMember.Relationship.CHILD, dependent=True)),
-        )
-        data["people"], data["children"] = people["total"], people["children"]
+        people = PEOPLE_PRESENT.first(dossier.pk) or {}
+        data["people"], data["children"] = people.get("total", 0), people.get("children", 0)
     if "logement" in tabs:
         data["housing"] = housing_of(dossier)
     return data

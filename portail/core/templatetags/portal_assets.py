@@ -29,6 +29,18 @@ def _body(key: tuple) -> str:
     return render_to_string("dsfr/global_js.html", dsfr_tags.dsfr_js({}))
 
 
+@lru_cache(maxsize=256)
+def _asset(key: tuple, path: str) -> str:
+    return static(path)
+
+
+@register.simple_tag
+def asset(path: str) -> str:
+    """`{% static path %}` resolved once per process: the storage's URL of one of the portal's own files (the
+    template escapes it, as `static` is)."""
+    return _asset(_key(), path)
+
+
 @register.simple_tag
 def portal_head_assets() -> str:
     """`{% dsfr_css %}{% dsfr_favicon %}` and the portal's own style sheet."""

@@ -31,6 +31,16 @@ def test_a_page_carries_its_links_and_the_dsfr_assets(client, db):
     assert "core/portail" in page and ".css" in page
 
 
+def test_asset_gives_the_url_static_gives_escaped_alike(settings):
+    paths = ["core/js/portail.js", "dossiers/dossier.css", "dossier & co/a b.css"]
+    for path in paths:
+        ours = Template("{% load portal_assets %}{% asset path %}").render(Context({"path": path}))
+        theirs = Template("{% load static %}{% static path %}").render(Context({"path": path}))
+        assert ours == theirs, path
+    settings.STATIC_URL = "/autre/"  # a storage change is seen, not served from the cache
+    assert Template("{% load portal_assets %}{% asset 'core/js/portail.js' %}").render(Context()).startswith("/autre/")
+
+
 def test_the_error_page_rendered_without_a_request_still_links_home():
     page = server_error(RequestFactory().get("/")).content.decode()
     for name in LINKS:
