@@ -30,6 +30,7 @@ run: demo
 	@echo "Portail Partenaires : http://$(HOST):$(PORT)/  (mails envoyés : dossier sent_emails/)"
 	$(BIN)/python manage.py outbox_send --schedule
 	$(BIN)/python manage.py journal_seal --schedule
+	$(BIN)/python manage.py usage_aggregate --schedule
 	@# The mail worker (django-tasks, database backend) runs in the background and stops with the server.
 	$(BIN)/python manage.py db_worker --no-startup-delay & WORKER=$$!; \
 	  trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \

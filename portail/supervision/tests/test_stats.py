@@ -235,6 +235,30 @@ def test_command_reports_progress(usage):
     assert "0 entrées comptées" in out.getvalue()
 
 
+def test_the_periodic_task_counts_what_the_seal_task_sealed(usage):
+    """The worker's task (`usage_aggregate --schedule`) keeps the counters current, so that a statistics page
+    has only the last seconds' entries to count itself; it counts sealed entries only."""
+    from django.core.management import call_command
+
+    from portail.journal.seal import journal_seal
+    from portail.supervision.tasks import count_usage
+
+    w, _ = usage
+    with transaction.atomic():
+        dossiers.dossier_consult(actor=w.t1_user, ip="127.0.0.1", caf_code="601", number="1110001")
+        assert count_usage.enqueue(False).return_value["entries"] == 0  # not sealed yet
+        journal_seal(skip_locked=True, wait=0.5)
+        done = count_usage.enqueue(False).return_value
+        assert done["entries"] == 1 and done["caught_up"]
+        scope = access.usage_scope_for_convention(w.admin1, w.conv1.pk)
+        today = UsageTables(scope, timezone.localdate(), timezone.localdate(), "jour")
+        assert today.totals(today.periods()).values["consultations"] == 1
+        out = io.StringIO()
+        call_command("usage_aggregate", "--schedule", stdout=out)  # the test backend runs it at once
+        assert "Comptage périodique des statistiques d'usage lancé (toutes les 10 s)" in out.getvalue()
+        transaction.set_rollback(True)
+
+
 # ------------------------------------------------------------------------------- pages
 
 

@@ -1,18 +1,10 @@
 """Send the pending mails that are due, now; or (--schedule) start the worker's periodic sweep."""
 from django.core.management.base import BaseCommand
 
+from portail.core.scheduling import already_queued
 from portail.outbox.delivery import mail_deliver_due
 from portail.outbox.models import Mail
 from portail.outbox.tasks import sweep_outbox
-
-
-def _sweep_waiting() -> bool:
-    """A sweep already queued in the database backend (so --schedule twice starts one chain only)."""
-    try:
-        from django_tasks_db.models import DBTaskResult
-    except ImportError:  # another backend: nothing to look at
-        return False
-    return DBTaskResult.objects.filter(status="READY", task_path=sweep_outbox.module_path).exists()
 
 
 class Command(BaseCommand):
@@ -24,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, schedule=False, **options):
         if schedule:
-            if _sweep_waiting():
+            if already_queued(sweep_outbox):
                 self.stdout.write("Balayage des mails déjà programmé.")
             else:
                 sweep_outbox.enqueue(True)
