@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from portail.core.scheduling import already_queued
 from portail.journal.seal import BATCH_SIZE, WAIT_SECONDS, journal_seal
 from portail.journal.tasks import seal_interval, seal_journal
 
@@ -16,8 +17,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, schedule=False, batch_size=BATCH_SIZE, wait=WAIT_SECONDS, **options):
         if schedule:
-            seal_journal.enqueue(True)
-            self.stdout.write(f"Scellement périodique du journal lancé (toutes les {seal_interval()} s).")
+            if already_queued(seal_journal):
+                self.stdout.write("Scellement périodique du journal déjà programmé.")
+            else:
+                seal_journal.enqueue(True)
+                self.stdout.write(f"Scellement périodique du journal lancé (toutes les {seal_interval()} s).")
             return
         result = journal_seal(batch_size=batch_size, wait=wait)
         if result.refused:
