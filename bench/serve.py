@@ -65,10 +65,11 @@ def gunicorn_log_tail() -> str:
 def start_gunicorn(port: int) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench"}
     GUNICORN_LOG.parent.mkdir(exist_ok=True)
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "bench.wsgi:application", "--workers", str(WORKERS),
-                             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "120",
-                             "--preload", *GUNICORN_ARGS],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=GUNICORN_LOG.open("w"))
+    with GUNICORN_LOG.open("w") as log:  # gunicorn keeps its own copy of the file
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "bench.wsgi:application", "--workers",
+                                 str(WORKERS), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+                                 "--timeout", "120", "--preload", *GUNICORN_ARGS],
+                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -44,10 +44,9 @@ class _Compiled:
         for param in params:
             found = [i for i, s in enumerate(stand_ins) if type(param) is type(s) and param == s]
             self.slots.append(("arg", found[0]) if found else ("value", param))
-        used = sorted(i for kind, i in self.slots if kind == "arg")
-        if used != list(range(len(stand_ins))):
+        if {i for kind, i in self.slots if kind == "arg"} != set(range(len(stand_ins))):
             # A lookup changed the value on its way (icontains, a cast…): the stand-in is not found as given.
-            raise ValueError(f"CompiledQuery: each parameter must reach the SQL once, unchanged ({self.sql})")
+            raise ValueError(f"CompiledQuery: each parameter must reach the SQL unchanged ({self.sql})")
         self.compiler = compiler
         self.alias = alias
         query = queryset.query

@@ -68,10 +68,10 @@ HOUSING_RIGHTS = CompiledQuery(
 DEBTS = CompiledQuery(lambda dossier_id: Debt.objects.filter(dossier_id=dossier_id).order_by("-created_on"), int)
 # The Synthèse's figures: aggregates over one file, grouped by it (no row when the file has none).
 LAST_MONTH_PAID = CompiledQuery(
-    lambda dossier_id, same_id: Payment.objects.filter(
+    lambda dossier_id: Payment.objects.filter(
         dossier_id=dossier_id,
-        month=Subquery(Payment.objects.filter(dossier_id=same_id).order_by("-month").values("month")[:1]))
-    .order_by().values("dossier_id").annotate(last_month=Max("month"), last_total=Sum("amount")), int, int)
+        month=Subquery(Payment.objects.filter(dossier_id=dossier_id).order_by("-month").values("month")[:1]))
+    .order_by().values("dossier_id").annotate(last_month=Max("month"), last_total=Sum("amount")), int)
 DEBTS_ONGOING = CompiledQuery(
     lambda dossier_id: Debt.objects.filter(dossier_id=dossier_id).order_by().values("dossier_id").annotate(
         remaining_total=Sum("remaining", filter=~Q(status=Debt.Status.SETTLED)),
@@ -157,7 +157,7 @@ def tab_synthese(dossier: Dossier, tabs: frozenset[str]) -> dict:
         data["rights"] = rights
         data["monthly_total"] = sum((r.monthly_amount for r in rights if r.benefit != Benefit.ARS), Decimal("0"))
     if "paiements" in tabs:
-        last = LAST_MONTH_PAID.first(dossier.pk, dossier.pk) or {}
+        last = LAST_MONTH_PAID.first(dossier.pk) or {}
         data["last_month"] = last.get("last_month")
         data["last_total"] = last.get("last_total") or Decimal("0")
     if "creances" in tabs:
