@@ -265,12 +265,17 @@ def ok(kind_stats: dict) -> int:
     return sum(n for status, n in kind_stats["statuses"].items() if status in ("200", "302"))
 
 
+def _phase(duration: float) -> float:
+    """One alternated phase: at least 3 s at a real scale; the smoke run's own short phases at tiny."""
+    return duration if duration < 1 else max(3.0, duration / 2)
+
+
 def alternated_ratio(run_load, spec: dict, readers: list, size: int, duration: float, details: dict,
                      rounds: int = 3) -> dict:
     """Consultation ÷ minimal view at 8 users, phases alternated (C, M, C, M, …) so that the machine's own drift
     (its speed varies by tens of percent from one minute to the next) weighs on both sides: the median of the
     rounds' ratios, each round's shown beside it."""
-    phase = max(3.0, duration / 2)
+    phase = _phase(duration)
     ratios, journal_ok = [], True
     for _ in range(rounds):
         mark = journal_mark()
@@ -289,6 +294,47 @@ def alternated_ratio(run_load, spec: dict, readers: list, size: int, duration: f
                   round(statistics.median(c / m for c, m in ratios) * 100, 1), "%",
                   note=f"median of {shown}; " + ("all journaled" if journal_ok else "✗ JOURNAL MISMATCH")
                   + "; target ≥ 40 %")
+
+
+# (view, label): the view of bench/urls.py and its row's label, which the table prints whole.
+RUNGS = (("signed_in", "signed in, same bytes"), ("journaled", "signed in + 1 journal entry"))
+
+
+def ladder(run_load, spec: dict, readers: list, size: int, duration: float, details: dict,
+           rounds: int = 3) -> list[dict]:
+    """Where the ceiling of any journaled page lies (bench/urls.py): each rung ÷ the minimal view at 8 users,
+    phases alternated (M, rung 1, rung 2, M, …), the median of the rounds' ratios."""
+    phase = _phase(duration)
+    cookies = [r["cookie"] for r in readers]
+    rates: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in RUNGS}
+    journal_ok = True
+    for _ in range(rounds):
+        minimal = run_load({**spec, "duration": phase, "concurrency": 8,
+                            "readers": [{"kind": "minimal", "steps": [f"/bench/minimal/{size}/"]}]})
+        m_rate = minimal["kinds"]["minimal"]["count"] / minimal["elapsed"]
+        for name, _ in RUNGS:
+            mark = journal_mark()
+            url = f"/bench/{name.replace('_', '-')}/{size}/"
+            result = run_load({**spec, "duration": phase, "concurrency": 8,
+                               "readers": [{"kind": name, "cookie": c, "steps": [url]} for c in cookies]})
+            kind = result["kinds"][name]
+            if set(kind["statuses"]) != {"200"}:
+                raise RuntimeError(f"ladder rung {name}: statuses {kind['statuses']}")
+            if name == "journaled":
+                journal_ok &= journaled_since(mark) == kind["count"]
+            rates[name].append((kind["count"] / result["elapsed"], m_rate))
+    details["ladder_8"] = {name: [{"rung": round(r, 1), "minimal": round(m, 1)} for r, m in pairs]
+                           for name, pairs in rates.items()}
+    rows = []
+    for name, label in RUNGS:
+        pairs = rates[name]
+        shown = ", ".join(f"{r:.0f}/{m:.0f}/s" for r, m in pairs)
+        note = f"median of {shown}"
+        if name == "journaled":
+            note += "; " + ("all journaled" if journal_ok else "✗ JOURNAL MISMATCH")
+        rows.append(_value("load", f"ceiling: {label} / minimal view, 8 users",
+                           round(statistics.median(r / m for r, m in pairs) * 100, 1), "%", note=note))
+    return rows
 
 
 def measure(ctx, cfg: dict, *, port: int = 0, with_load: bool = True) -> tuple[list[dict], dict]:
@@ -371,6 +417,7 @@ def measure(ctx, cfg: dict, *, port: int = 0, with_load: bool = True) -> tuple[l
                                else None, "%", note="target ≥ 40 % at 8 users"))
         if 8 in levels:
             rows.append(alternated_ratio(run_load, spec, readers, size, duration, details))
+            rows += ladder(run_load, spec, readers, size, duration, details)
         if levels and writers:
             c = max(levels)
             mark = journal_mark()

@@ -47,9 +47,14 @@ def test_bench_tiny_builds_measures_and_prints_its_table(tmp_path):
     results = list(tmp_path.glob("*-tiny.json"))
     assert results
     # The load process really read pages: every consultation and tab answered 200 or 302, the minimal view 200.
-    phases = json.loads(results[0].read_text())["details"]["load"]["phases"]
+    load = json.loads(results[0].read_text())["details"]["load"]
+    phases = load["phases"]
     consultations = [p for name, p in phases.items() if name.startswith("consultation_")]
     assert consultations and all(p["requests"] > 0 and p["answered"] == p["requests"] == p["journaled"]
                                  for p in consultations), consultations
     minimal = [p for name, p in phases.items() if name.startswith("minimal_")]
     assert minimal and all(set(p["statuses"]) == {"200"} for p in minimal), minimal
+    # The ceiling's rungs were served (a refused rung raises) and each entry of the journaled one was counted.
+    assert set(load["ladder_8"]) == {"signed_in", "journaled"}
+    assert all(r["rung"] > 0 for rounds in load["ladder_8"].values() for r in rounds)
+    assert "✗ JOURNAL MISMATCH" not in table

@@ -272,6 +272,25 @@ def _statements():
         # running them); the ids as one array parameter.
         _sql["pg_groups"] = _numbered(_sql["groups"])
         _sql["pg_roles"] = _numbered(_sql["roles"].replace('gr."group_id" IN ({ids})', 'gr."group_id" = ANY(%s)'))
+        # PostgreSQL: both in one round trip. The roles are read for every group on the paths of his open groups
+        # (`g`, before the conventions' conditions): a group whose convention fails them is dropped with its
+        # grants in Python, and its ancestors are in its own convention, so they never decide another's grant.
+        # Rows: 0, the group's id, then the first statement's columns and NULLs; 1, the group role's id, NULLs,
+        # then the second statement's columns. NULLs take their type from the other branch.
+        first = _sql["groups"]
+        cte, main = first[:first.index(" SELECT ")], first[first.index(" SELECT ") + 1:first.index(" ORDER BY ")]
+        main_columns = main[len("SELECT "):main.index(" FROM ")]
+        role_sql = _sql["roles"][:_sql["roles"].index(" ORDER BY ")]
+        role_columns = role_sql[len("SELECT "):role_sql.index(" FROM ")]
+        n_main, n_role = main_columns.count(", ") + 1, role_columns.count(", ") + 1
+        _sql["pg_both"] = _numbered(
+            f"{cte}, ids AS (SELECT DISTINCT unnest(string_to_array(trim(both '/' from g.\"path\"), '/'))::bigint "
+            f"AS id FROM g) "
+            f"SELECT 0, g.\"id\", {main_columns}, {', '.join(['NULL'] * n_role)}{main[main.index(' FROM '):]} "
+            f"UNION ALL SELECT 1, gr.\"id\", {', '.join(['NULL'] * n_main)}, {role_sql[len('SELECT '):]} "
+            .replace('gr."group_id" IN ({ids})', 'gr."group_id" IN (SELECT id FROM ids)')
+            + "ORDER BY 1, 2")
+        _sql["n_main"] = n_main
     return _sql
 
 
@@ -318,9 +337,17 @@ def cdap_rights_by_caf(user, day: date) -> dict[int, tuple]:
     on = connection.ops.adapt_datefield_value(day)
     opened = (Group.Status.OPEN.value, on, on)  # plain values: psycopg would send an enum's name
     n_group, n_convention = len(group_rows.fields), len(convention_rows.fields)
+    group_params = (user.pk, on, *opened, Convention.Status.OPEN.value, on, on, user.organisation_id, CDAP)
+    role_params = (GroupRole.State.ACTIVE.value, CDAP, *opened)
     with connection.cursor() as cursor:
-        rows = _execute(cursor, connection, "groups", (user.pk, on, *opened, Convention.Status.OPEN.value, on, on,
-                                                      user.organisation_id, CDAP))
+        if connection.vendor == "postgresql":
+            both = _execute(cursor, connection, "both", (*group_params, *role_params))
+            n_main = sql["n_main"]
+            rows = [row[2:2 + n_main] for row in both if row[0] == 0]
+            held_rows = [row[2 + n_main:] for row in both if row[0] == 1]
+        else:
+            rows = _execute(cursor, connection, "groups", group_params)
+            held_rows = None
         if not rows:
             return {}
         cafs: dict[int, object] = {}
@@ -339,8 +366,9 @@ def cdap_rights_by_caf(user, day: date) -> dict[int, tuple]:
                 conventions[convention_id] = convention
             group.convention = conventions[convention_id]
             groups[group.pk] = group
-        ids = sorted(set(groups) | {a for g in groups.values() for a in g.ancestor_ids})
-        held_rows = _execute(cursor, connection, "roles", (GroupRole.State.ACTIVE.value, CDAP, *opened), ids=ids)
+        if held_rows is None:
+            ids = sorted(set(groups) | {a for g in groups.values() for a in g.ancestor_ids})
+            held_rows = _execute(cursor, connection, "roles", role_params, ids=ids)
     roles: dict[int, Role] = {}
     grants: list[tuple[int, Role]] = []
     for row in held_rows:

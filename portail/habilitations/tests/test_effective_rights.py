@@ -93,3 +93,27 @@ def test_rights_stay_three_queries_however_deep(convention, member, role_t18):
         rights = consultation_rights(member, convention.caf_id)
     assert codes(rights.grants) == ["T18"]
     assert len(ctx.captured_queries) <= 3
+
+
+def test_groups_whose_convention_gives_nothing_lend_nothing(convention, member, role_t1, role_t18):
+    """His groups in a closed convention, in one without the Cdap service and in another partner's convention
+    hold roles: none counts, at their Caf or at his own convention's, and his own grants stay whole (PostgreSQL
+    reads every group of his paths in one statement and drops these afterwards)."""
+    from portail.conventions.models import Convention
+
+    f.make_group(convention, "OUVERT", roles=[role_t18], members=[member])
+    closed = f.ConventionFactory(caf=convention.caf, organisation=convention.organisation,
+                                 status=Convention.Status.CLOSED)
+    top = f.make_group(closed, "FERME", roles=[role_t1, role_t18])
+    f.make_group(closed, "FERME-SOUS", parent=top, roles=[role_t1], members=[member])
+    other_caf = f.ConventionFactory(organisation=convention.organisation, services=[])
+    f.make_group(other_caf, "SANS-CDAP", roles=[role_t1], members=[member])
+    foreign = f.ConventionFactory(caf=convention.caf)  # another partner's convention, same Caf
+    f.make_group(foreign, "AUTRE", roles=[role_t1], members=[member])
+
+    for caf_id in {convention.caf_id, other_caf.caf_id}:
+        assert codes(consultation_rights(member, caf_id).grants) == codes(
+            roles_of(member, caf_id=caf_id, service_code="CDAP"))
+    assert codes(consultation_rights(member, convention.caf_id).grants) == ["T18"]
+    assert consultation_rights(member, other_caf.caf_id).grants == ()
+    assert [caf.pk for caf in cafs_for_consultation(member)] == [convention.caf_id]
