@@ -255,12 +255,14 @@ class _Mirror:
     the process drains, without waiting, what its subscription received, and forgets the stamps announced.
     Redis writes the announcement to every subscriber's socket in the event-loop turn that answers the writer,
     so a change whose service has returned is drained by any read that starts afterwards. Any error on the
-    subscription drops the copy and falls back to reading the stamps from Redis, until subscribed again.
+    subscription drops the copy and falls back to reading the stamps from Redis, until subscribed again; so does
+    a connection that redis-py silently made again (the announcements of the gap are lost).
     """
 
     def __init__(self):
         self.values: dict[str, int] = {}
         self.pubsub = None
+        self.sock = None
         self.poller = None
         self.lock = threading.Lock()
 
@@ -283,23 +285,35 @@ class _Mirror:
             raise redis_errors.ConnectionError("pas de confirmation d'abonnement")
         self.values.clear()  # only what is read from now on is kept exact by the messages
         self.pubsub = pubsub
-        # A drain ends only when the client's buffer is empty and the socket has nothing to read: until the
-        # socket is readable again (a message, or the connection closing), the next drain has nothing to do.
-        # One poll of the socket says so in a microsecond, where redis-py's non-blocking read costs twenty.
+        self._watch()
+
+    def _watch(self):
+        """A drain ends only when the client's buffer is empty and the socket has nothing to read: until the
+        socket is readable again (a message, or the connection closing), the next drain has nothing to do. One
+        poll of the socket says so in a microsecond, where redis-py's non-blocking read costs twenty."""
+        sock = self.pubsub.connection._sock
+        if sock is None:
+            raise redis_errors.ConnectionError("abonnement sans connexion")
+        self.sock = sock
         self.poller = select.poll()
-        self.poller.register(pubsub.connection._sock.fileno(), select.POLLIN)
+        self.poller.register(sock.fileno(), select.POLLIN)
 
     def _drain(self):
         if not self.poller.poll(0):
-            return
+            return  # nothing arrived, and nothing read from the socket since the last drain
         while True:
             message = self.pubsub.get_message(timeout=0)
             if message is None:
-                return
+                break
             if message.get("type") == "message":
                 data = message["data"]
                 for key in (data.decode() if isinstance(data, bytes) else data).split("\n"):
                     self.values.pop(key, None)
+        if self.pubsub.connection._sock is not self.sock:
+            # redis-py met a closed connection, connected again and subscribed again, without a word: what was
+            # announced in between is lost, so no stamp kept from before can be trusted.
+            self.values.clear()
+            self._watch()
 
     def stamps(self, cache, keys: list[str]) -> tuple:
         with self.lock:

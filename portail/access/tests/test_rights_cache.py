@@ -297,6 +297,41 @@ def redis_two_clients_share_the_stamps(world):
             _drop(prefix)
 
 
+def redis_a_subscription_cut_trusts_no_kept_stamp(world, *, retry: bool):
+    """The server closes this process's subscription (a Redis restart, a proxy's idle timeout); a right is removed
+    before anything reads again, its announcement lost. By default redis-py then raises at the next read; with a
+    retry policy (`OPTIONS: {"retry": …}`) it connects and subscribes again by itself, without a word. Either
+    way the kept stamps must not be trusted: the right is gone, and what comes next on the new connection is
+    heard."""
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    prefix = f"test-rights-cut-{retry}-{os.getpid()}-{world.member.pk}"
+    caches_ = _redis_caches(prefix)
+    if retry:
+        caches_["rights"]["OPTIONS"] = {"retry": Retry(NoBackoff(), 2)}
+    with override_settings(CACHES=caches_, RIGHTS_CACHE="rights"):
+        try:
+            assert codes(world.member, world.caf_id) == ["T1", "T18"]
+            mirror = rights_cache._mirror(caches["rights"])
+            before = mirror.pubsub.connection._sock
+            host, port = before.getsockname()[:2]
+            assert redis.Redis.from_url("redis://127.0.0.1:6379/0").client_kill(f"{host}:{port}")
+            # The stamp moves while nobody listens (as another worker moves it, announcement included).
+            Membership.objects.filter(user=world.member).update(ends_on=today() - timedelta(days=1))
+            rights_cache._write_stamps([rights_cache.user_key(world.member.pk)], cache=caches["another_process"])
+            assert codes(world.member, world.caf_id) == []
+            if retry:  # redis-py made the connection again: the mirror watches the new one
+                assert mirror.pubsub.connection._sock is mirror.sock is not before
+            Membership.objects.filter(user=world.member).update(ends_on=None)
+            rights_cache._write_stamps([rights_cache.user_key(world.member.pk)], cache=caches["another_process"])
+            assert codes(world.member, world.caf_id) == ["T1", "T18"]
+        finally:
+            rights_cache.forget_local()
+            _drop(prefix)
+
+
 SCENARIOS = [
     a_warm_entry_is_served_by_the_cache_until_its_stamp_moves,
     memberships_and_their_end_dates,
@@ -314,6 +349,8 @@ def test_every_change_that_moves_a_right(new_world):
         scenario(new_world())
     if _redis_reachable():
         redis_two_clients_share_the_stamps(new_world())
+        redis_a_subscription_cut_trusts_no_kept_stamp(new_world(), retry=False)
+        redis_a_subscription_cut_trusts_no_kept_stamp(new_world(), retry=True)
 
 
 def test_a_database_emptied_and_filled_again_moves_the_right_stamps(new_world):
