@@ -239,7 +239,7 @@ _sql: dict = {}
 
 
 def _statements():
-    """The two statements of `cdap_rights_by_caf`, written once from the models' tables and columns."""
+    """The statements of `cdap_rights_by_caf`, written once from the models' tables and columns."""
     if not _sql:
         from portail.conventions.models import Caf, Service
 
@@ -303,7 +303,7 @@ _prepared = weakref.WeakKeyDictionary()
 
 
 def _execute(cursor, connection, name: str, params: tuple, *, ids: list | None = None) -> list:
-    """Run one of the two statements: prepared on PostgreSQL, plain elsewhere."""
+    """Run one of the statements: prepared on PostgreSQL (where `both` replaces the other two), plain elsewhere."""
     sql = _statements()
     if connection.vendor != "postgresql":
         text = sql[name] if ids is None else sql[name].format(ids=", ".join(["%s"] * len(ids)))
@@ -322,8 +322,8 @@ def _execute(cursor, connection, name: str, params: tuple, *, ids: list | None =
 
 def cdap_rights_by_caf(user, day: date) -> dict[int, tuple]:
     """Every Cdap grant of the user on `day`, by Caf: {caf id: (caf, ((role, group), …))}, the same grants as
-    `roles_of(…, service_code=CDAP)` for each Caf (R1–R5, R3 on the ancestors). Two indexed queries, written
-    once (building SQL was most of the cost): the open groups he belongs to, membership not ended, in open
+    `roles_of(…, service_code=CDAP)` for each Caf (R1–R5, R3 on the ancestors). Two indexed queries (one
+    statement on PostgreSQL), written once (building SQL was most of the cost): the open groups he belongs to, membership not ended, in open
     conventions of his organisation with the Cdap service (with their convention and Caf); then the active
     Cdap roles of those groups and of their ancestors that are open on `day` — a closed ancestor holds
     nothing, so its subtree grants nothing (R2), and a grant counts only if every ancestor holds it (R3)."""
