@@ -49,6 +49,10 @@ class _Compiled:
             raise ValueError(f"CompiledQuery: each parameter must reach the SQL unchanged ({self.sql})")
         self.compiler = compiler
         self.alias = alias
+        # What `results_iter` works out on every call (a converter lookup per column): once, here.
+        columns = [s[0] for s in compiler.select[0:compiler.col_count]]
+        self.converters = list(compiler.get_converters(columns).items())
+        self.composite = compiler.has_composite_fields(columns)
         query = queryset.query
         if queryset._iterable_class is ValuesIterable:  # values(): rows become dicts
             self.names = [*query.extra_select, *query.values_select, *query.annotation_select]
@@ -69,16 +73,36 @@ class _Compiled:
         with connections[self.alias].cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
+        rows = self._converted(rows)
         if self.names is not None:
-            return [dict(zip(self.names, row)) for row in self.compiler.results_iter(results=[rows])]
+            return [dict(zip(self.names, row)) for row in rows]
         out = []
-        for row in self.compiler.results_iter(results=[rows]):
+        for row in rows:
             obj = self.model.from_db(self.alias, self.init_list, row[self.start:self.end])
             for populator in self.related_populators:
                 populator.populate(row, obj)
             for name, position in (self.annotations or {}).items():
                 setattr(obj, name, row[position])
             out.append(obj)
+        return out
+
+
+    def _converted(self, rows: list):
+        """The rows as `compiler.results_iter` gives them: each column through its converters."""
+        if self.composite:
+            return self.compiler.results_iter(results=[rows])
+        if not self.converters:
+            return rows
+        connection = connections[self.alias]
+        out = []
+        for row in rows:
+            row = list(row)
+            for position, (functions, expression) in self.converters:
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[position] = value
+            out.append(row)
         return out
 
 
