@@ -182,6 +182,8 @@ def invalidate_everything() -> None:
 
 
 def _pending_covers(keys: tuple[str, ...]) -> bool:
+    if getattr(_local, "pending", None) is None:
+        return False  # this thread changed nothing that moves a right (the common case: no connection asked)
     pending, _ = _pending_in_transaction()
     return pending is not None and (global_key() in pending.keys or any(k in pending.keys for k in keys))
 
@@ -337,11 +339,22 @@ _mirrors: dict = {}
 
 
 def _mirror(cache) -> _Mirror:
+    # Per process (a forked worker subscribes on its own), per server and key prefix. The last cache object
+    # asked for is remembered with its mirror (forgotten in a forked child): the usual case, found at once.
+    found = _last_mirror.get(id(cache))
+    if found is not None and found[0] is cache:
+        return found[1]
     key = (os.getpid(), cache._cache._servers[0] if hasattr(cache._cache, "_servers") else "", cache.key_prefix)
     mirror = _mirrors.get(key)
     if mirror is None:
         mirror = _mirrors[key] = _Mirror()
+    _last_mirror.clear()
+    _last_mirror[id(cache)] = (cache, mirror)
     return mirror
+
+
+_last_mirror: dict[int, tuple] = {}
+os.register_at_fork(after_in_child=_last_mirror.clear)
 
 
 def _read_stamps(cache, keys: list[str]) -> tuple:
@@ -366,9 +379,23 @@ def _seconds_to_midnight() -> int:
     return int((midnight - moment).total_seconds()) + 60
 
 
+# (namespace, organisation id, user id) → the three stamps' keys: formatting them was a tenth of a cached read.
+_version_keys: dict[tuple, tuple[str, str, str]] = {}
+
+
+def _keys_of(user) -> tuple[str, str, str]:
+    found_key = (_ns(), user.organisation_id, user.pk)
+    keys = _version_keys.get(found_key)
+    if keys is None:
+        if len(_version_keys) >= LOCAL_ENTRIES_MAX:
+            _version_keys.clear()
+        keys = _version_keys[found_key] = (global_key(), org_key(user.organisation_id), user_key(user.pk))
+    return keys
+
+
 def cached(user, day: date, compute: Callable[[], object]):
     """`compute()` for (user, day), from the request, this process or the shared cache when still valid."""
-    version_keys = (global_key(), org_key(user.organisation_id), user_key(user.pk))
+    version_keys = _keys_of(user)
     memo_key = (user.pk, user.organisation_id, day)
     in_request = getattr(_local, "in_request", False)
     if in_request:
@@ -414,6 +441,7 @@ def forget_local() -> None:
     for mirror in _mirrors.values():
         mirror.reset()
     _mirrors.clear()
+    _last_mirror.clear()
     _forget_request()
 
 

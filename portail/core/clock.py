@@ -1,11 +1,31 @@
 """The one place that says what day it is, so tests can move time."""
-from datetime import date
+import time as _time
+from datetime import date, datetime, timedelta
+from datetime import time as _midnight
 
 from django.utils import timezone
 
+# (time zone, Django's localdate, local date, its first second and the next day's first, in seconds since the
+# epoch): today() is asked on every access check, and working it out from the clock and the zone cost more than
+# the check. A test that moves the day by replacing `timezone.localdate` is followed.
+_day: tuple = (None, None, None, 0.0, 0.0)
+
 
 def today() -> date:
-    return timezone.localdate()
+    """The local date in the current time zone, worked out again whenever the clock is outside the day it was
+    worked out for (past midnight, or set back) or the zone is another."""
+    global _day
+    zone, localdate, day, start, end = _day
+    moment = _time.time()
+    current = timezone.get_current_timezone()
+    if start <= moment < end and zone is current and localdate is timezone.localdate:
+        return day
+    day = timezone.localdate()
+    first = datetime.combine(day, _midnight.min, tzinfo=current).timestamp()
+    following = datetime.combine(day + timedelta(days=1), _midnight.min, tzinfo=current).timestamp()
+    if first <= moment < following:  # the clock did not cross midnight while the day was worked out
+        _day = (current, timezone.localdate, day, first, following)
+    return day
 
 
 def now():
