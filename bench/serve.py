@@ -270,6 +270,13 @@ def _phase(duration: float) -> float:
     return duration if duration < 1 else max(3.0, duration / 2)
 
 
+def _minimal_rate(run_load, spec: dict, size: int, phase: float) -> float:
+    """Requests per second of the minimal view at 8 users, for `phase` seconds."""
+    result = run_load({**spec, "duration": phase, "concurrency": 8,
+                       "readers": [{"kind": "minimal", "steps": [f"/bench/minimal/{size}/"]}]})
+    return result["kinds"]["minimal"]["count"] / result["elapsed"]
+
+
 def alternated_ratio(run_load, spec: dict, readers: list, size: int, duration: float, details: dict,
                      rounds: int = 3) -> dict:
     """Consultation ÷ minimal view at 8 users, phases alternated (C, M, C, M, …) so that the machine's own drift
@@ -283,11 +290,8 @@ def alternated_ratio(run_load, spec: dict, readers: list, size: int, duration: f
         kinds = consult["kinds"]
         answered = sum(ok(kinds[k]) for k in ("consultation", "tab") if k in kinds)
         journal_ok &= journaled_since(mark) == answered
-        minimal = run_load({**spec, "duration": phase, "concurrency": 8,
-                            "readers": [{"kind": "minimal", "steps": [f"/bench/minimal/{size}/"]}]})
         c_rate = sum(kinds[k]["count"] for k in kinds) / consult["elapsed"]
-        m_rate = minimal["kinds"]["minimal"]["count"] / minimal["elapsed"]
-        ratios.append((c_rate, m_rate))
+        ratios.append((c_rate, _minimal_rate(run_load, spec, size, phase)))
     details["alternated_8"] = [{"consultation": round(c, 1), "minimal": round(m, 1)} for c, m in ratios]
     shown = ", ".join(f"{c:.0f}/{m:.0f}/s = {c / m * 100:.0f} %" for c, m in ratios)
     return _value("load", f"consultation / minimal view, 8 users, alternated ({rounds} × {phase:.0f} s each)",
@@ -296,7 +300,7 @@ def alternated_ratio(run_load, spec: dict, readers: list, size: int, duration: f
                   + "; target ≥ 40 %")
 
 
-# (view, label): the view of bench/urls.py and its row's label, which the table prints whole.
+# (view, label): the view of bench/urls.py (URL name `bench_<view>`) and its row's label, printed whole.
 RUNGS = (("signed_in", "signed in, same bytes"), ("journaled", "signed in + 1 journal entry"))
 
 
@@ -308,13 +312,13 @@ def ladder(run_load, spec: dict, readers: list, size: int, duration: float, deta
     cookies = [r["cookie"] for r in readers]
     rates: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in RUNGS}
     journal_ok = True
+    from django.urls import reverse
+
     for _ in range(rounds):
-        minimal = run_load({**spec, "duration": phase, "concurrency": 8,
-                            "readers": [{"kind": "minimal", "steps": [f"/bench/minimal/{size}/"]}]})
-        m_rate = minimal["kinds"]["minimal"]["count"] / minimal["elapsed"]
+        m_rate = _minimal_rate(run_load, spec, size, phase)
         for name, _ in RUNGS:
             mark = journal_mark()
-            url = f"/bench/{name.replace('_', '-')}/{size}/"
+            url = reverse(f"bench_{name}", args=[size])
             result = run_load({**spec, "duration": phase, "concurrency": 8,
                                "readers": [{"kind": name, "cookie": c, "steps": [url]} for c in cookies]})
             kind = result["kinds"][name]

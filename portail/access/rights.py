@@ -252,45 +252,40 @@ def _statements():
                   'g."closing_date" >= %s)')
         # The person's open groups first, whatever the estimates: a generic plan started from his organisation's
         # conventions and walked every group of them (3–5 ms for a partner with 40 conventions, not 0.2).
-        _sql["groups"] = (
-            f'WITH g AS MATERIALIZED (SELECT g.* FROM "{membership}" m INNER JOIN "{group}" g ON g."id" = m."group_id" '
-            f'WHERE m."user_id" = %s AND (m."ends_on" IS NULL OR m."ends_on" >= %s) AND {open_g}) '
-            f"SELECT {rows[0].columns}, {rows[1].columns}, {rows[2].columns} "
-            f'FROM g INNER JOIN "{convention}" c ON c."id" = g."convention_id" INNER JOIN "{caf}" k ON k."id" = c."caf_id" '
-            f'WHERE c."status" = %s AND c."opening_date" <= %s AND (c."closing_date" IS NULL OR c."closing_date" >= %s) '
+        cte = (f'WITH g AS MATERIALIZED (SELECT g.* FROM "{membership}" m '
+               f'INNER JOIN "{group}" g ON g."id" = m."group_id" '
+               f'WHERE m."user_id" = %s AND (m."ends_on" IS NULL OR m."ends_on" >= %s) AND {open_g})')
+        group_columns = f"{rows[0].columns}, {rows[1].columns}, {rows[2].columns}"
+        group_from = (
+            f'FROM g INNER JOIN "{convention}" c ON c."id" = g."convention_id" '
+            f'INNER JOIN "{caf}" k ON k."id" = c."caf_id" '
+            f'WHERE c."status" = %s AND c."opening_date" <= %s '
+            f'AND (c."closing_date" IS NULL OR c."closing_date" >= %s) '
             f'AND c."organisation_id" = %s AND EXISTS (SELECT 1 FROM "{through}" cs INNER JOIN "{service}" s '
-            f'ON s."id" = cs."service_id" WHERE cs."convention_id" = c."id" AND s."code" = %s) ORDER BY g."id"'
-        )
-        _sql["roles"] = (
-            f'SELECT gr."group_id", {rows[3].columns} FROM "{group_role}" gr '
+            f'ON s."id" = cs."service_id" WHERE cs."convention_id" = c."id" AND s."code" = %s)')
+        role_columns = f'gr."group_id", {rows[3].columns}'
+        role_from = (
+            f'FROM "{group_role}" gr '
             f'INNER JOIN "{role}" r ON r."id" = gr."role_id" INNER JOIN "{service}" s ON s."id" = r."service_id" '
             f'INNER JOIN "{group}" g ON g."id" = gr."group_id" '
-            f'WHERE gr."state" = %s AND s."code" = %s AND {open_g} AND gr."group_id" IN ({{ids}}) ORDER BY gr."id"'
-        )
+            f'WHERE gr."state" = %s AND s."code" = %s AND {open_g} AND gr."group_id" IN ({{ids}})')
+        _sql["groups"] = f'{cte} SELECT {group_columns} {group_from} ORDER BY g."id"'
+        _sql["roles"] = f'SELECT {role_columns} {role_from} ORDER BY gr."id"'
         _sql["rows"] = rows
-        # PostgreSQL: the same two statements prepared once per connection (planning them cost more than
-        # running them); the ids as one array parameter.
-        _sql["pg_groups"] = _numbered(_sql["groups"])
-        _sql["pg_roles"] = _numbered(_sql["roles"].replace('gr."group_id" IN ({ids})', 'gr."group_id" = ANY(%s)'))
-        # PostgreSQL: both in one round trip. The roles are read for every group on the paths of his open groups
-        # (`g`, before the conventions' conditions): a group whose convention fails them is dropped with its
-        # grants in Python, and its ancestors are in its own convention, so they never decide another's grant.
-        # Rows: 0, the group's id, then the first statement's columns and NULLs; 1, the group role's id, NULLs,
-        # then the second statement's columns. NULLs take their type from the other branch.
-        first = _sql["groups"]
-        cte, main = first[:first.index(" SELECT ")], first[first.index(" SELECT ") + 1:first.index(" ORDER BY ")]
-        main_columns = main[len("SELECT "):main.index(" FROM ")]
-        role_sql = _sql["roles"][:_sql["roles"].index(" ORDER BY ")]
-        role_columns = role_sql[len("SELECT "):role_sql.index(" FROM ")]
-        n_main, n_role = main_columns.count(", ") + 1, role_columns.count(", ") + 1
+        # PostgreSQL: both in one round trip, prepared once per connection (planning cost more than running).
+        # The roles are read for every group on the paths of his open groups (`g`, before the conventions'
+        # conditions): a group whose convention fails them is dropped with its grants in Python, and its
+        # ancestors are in its own convention, so they never decide another's grant. Rows: 0, the group's id,
+        # the first statement's columns, NULLs; 1, the group role's id, NULLs, the second statement's columns
+        # (NULLs take their type from the other branch).
+        n_group = _sql["n_group_columns"] = sum(len(r.fields) for r in rows[:3])
+        n_role = 1 + len(rows[3].fields)
+        paths = ("ids AS (SELECT DISTINCT unnest(string_to_array(trim(both '/' from g.\"path\"), '/'))::bigint "
+                 "AS id FROM g)")
         _sql["pg_both"] = _numbered(
-            f"{cte}, ids AS (SELECT DISTINCT unnest(string_to_array(trim(both '/' from g.\"path\"), '/'))::bigint "
-            f"AS id FROM g) "
-            f"SELECT 0, g.\"id\", {main_columns}, {', '.join(['NULL'] * n_role)}{main[main.index(' FROM '):]} "
-            f"UNION ALL SELECT 1, gr.\"id\", {', '.join(['NULL'] * n_main)}, {role_sql[len('SELECT '):]} "
-            .replace('gr."group_id" IN ({ids})', 'gr."group_id" IN (SELECT id FROM ids)')
-            + "ORDER BY 1, 2")
-        _sql["n_main"] = n_main
+            f'{cte}, {paths} SELECT 0, g."id", {group_columns}, {", ".join(["NULL"] * n_role)} {group_from} '
+            f'UNION ALL SELECT 1, gr."id", {", ".join(["NULL"] * n_group)}, {role_columns} '
+            f'{role_from.format(ids="SELECT id FROM ids")} ORDER BY 1, 2')
     return _sql
 
 
@@ -303,19 +298,17 @@ _prepared = weakref.WeakKeyDictionary()
 
 
 def _execute(cursor, connection, name: str, params: tuple, *, ids: list | None = None) -> list:
-    """Run one of the statements: prepared on PostgreSQL (where `both` replaces the other two), plain elsewhere."""
+    """Run one of the statements: on PostgreSQL `both`, prepared once per connection; elsewhere `groups`, then
+    `roles` with the ids found, plain."""
     sql = _statements()
     if connection.vendor != "postgresql":
         text = sql[name] if ids is None else sql[name].format(ids=", ".join(["%s"] * len(ids)))
         cursor.execute(text, params if ids is None else (*params, *ids))
         return cursor.fetchall()
-    raw = connection.connection
-    done = _prepared.setdefault(raw, set())
+    done = _prepared.setdefault(connection.connection, set())
     if name not in done:
         cursor.execute(f"PREPARE portail_rights_{name} AS {sql['pg_' + name]}")
         done.add(name)
-    if ids is not None:
-        params = (*params, list(ids))
     cursor.execute(f"EXECUTE portail_rights_{name} ({', '.join(['%s'] * len(params))})", params)
     return cursor.fetchall()
 
@@ -323,8 +316,9 @@ def _execute(cursor, connection, name: str, params: tuple, *, ids: list | None =
 def cdap_rights_by_caf(user, day: date) -> dict[int, tuple]:
     """Every Cdap grant of the user on `day`, by Caf: {caf id: (caf, ((role, group), …))}, the same grants as
     `roles_of(…, service_code=CDAP)` for each Caf (R1–R5, R3 on the ancestors). Two indexed queries (one
-    statement on PostgreSQL), written once (building SQL was most of the cost): the open groups he belongs to, membership not ended, in open
-    conventions of his organisation with the Cdap service (with their convention and Caf); then the active
+    statement on PostgreSQL), written once (building SQL was most of the cost): the open groups he belongs to,
+    membership not ended, in open conventions of his organisation with the Cdap service (with their convention
+    and Caf); then the active
     Cdap roles of those groups and of their ancestors that are open on `day` — a closed ancestor holds
     nothing, so its subtree grants nothing (R2), and a grant counts only if every ancestor holds it (R3)."""
     if not _may_hold_rights(user, day):
@@ -342,9 +336,9 @@ def cdap_rights_by_caf(user, day: date) -> dict[int, tuple]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             both = _execute(cursor, connection, "both", (*group_params, *role_params))
-            n_main = sql["n_main"]
-            rows = [row[2:2 + n_main] for row in both if row[0] == 0]
-            held_rows = [row[2 + n_main:] for row in both if row[0] == 1]
+            n = sql["n_group_columns"]
+            rows = [row[2:2 + n] for row in both if row[0] == 0]
+            held_rows = [row[2 + n:] for row in both if row[0] == 1]
         else:
             rows = _execute(cursor, connection, "groups", group_params)
             held_rows = None

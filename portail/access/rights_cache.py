@@ -275,8 +275,7 @@ class _Mirror:
                 self.pubsub.close()
             except Exception:  # noqa: BLE001 (a broken connection is why we are here)
                 pass
-        self.pubsub = None
-        self.poller = None
+        self.pubsub = self.sock = self.poller = None
 
     def _subscribe(self, cache):
         pubsub = _redis_client(cache).pubsub()

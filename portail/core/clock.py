@@ -1,7 +1,6 @@
 """The one place that says what day it is, so tests can move time."""
-import time as _time
-from datetime import date, datetime, timedelta
-from datetime import time as _midnight
+import time as system_time
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -16,13 +15,13 @@ def today() -> date:
     worked out for (past midnight, or set back) or the zone is another."""
     global _day
     zone, localdate, day, start, end = _day
-    moment = _time.time()
+    moment = system_time.time()
     current = timezone.get_current_timezone()
     if start <= moment < end and zone is current and localdate is timezone.localdate:
         return day
     day = timezone.localdate()
-    first = datetime.combine(day, _midnight.min, tzinfo=current).timestamp()
-    following = datetime.combine(day + timedelta(days=1), _midnight.min, tzinfo=current).timestamp()
+    first = datetime.combine(day, time.min, tzinfo=current).timestamp()
+    following = datetime.combine(day + timedelta(days=1), time.min, tzinfo=current).timestamp()
     if first <= moment < following:  # the clock did not cross midnight while the day was worked out
         _day = (current, timezone.localdate, day, first, following)
     return day

@@ -51,7 +51,7 @@ class _Compiled:
         self.alias = alias
         # What `results_iter` works out on every call (a converter lookup per column): once, here.
         columns = [s[0] for s in compiler.select[0:compiler.col_count]]
-        self.converters = list(compiler.get_converters(columns).items())
+        self.converters = compiler.get_converters(columns)
         self.composite = compiler.has_composite_fields(columns)
         query = queryset.query
         if queryset._iterable_class is ValuesIterable:  # values(): rows become dicts
@@ -86,24 +86,11 @@ class _Compiled:
             out.append(obj)
         return out
 
-
     def _converted(self, rows: list):
         """The rows as `compiler.results_iter` gives them: each column through its converters."""
         if self.composite:
             return self.compiler.results_iter(results=[rows])
-        if not self.converters:
-            return rows
-        connection = connections[self.alias]
-        out = []
-        for row in rows:
-            row = list(row)
-            for position, (functions, expression) in self.converters:
-                value = row[position]
-                for function in functions:
-                    value = function(value, expression, connection)
-                row[position] = value
-            out.append(row)
-        return out
+        return self.compiler.apply_converters(rows, self.converters) if self.converters else rows
 
 
 class CompiledQuery:

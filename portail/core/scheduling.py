@@ -9,3 +9,12 @@ def already_queued(task) -> bool:
     except ImportError:
         return False
     return DBTaskResult.objects.filter(status="READY", task_path=task.module_path).exists()
+
+
+def schedule_once(task) -> bool:
+    """Queue the first run of the periodic `task` (it then reschedules itself), unless one already waits: True
+    when queued now."""
+    if already_queued(task):
+        return False
+    task.enqueue(True)
+    return True

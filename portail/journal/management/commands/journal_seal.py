@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from portail.core.scheduling import already_queued
+from portail.core.scheduling import schedule_once
 from portail.journal.seal import BATCH_SIZE, WAIT_SECONDS, journal_seal
 from portail.journal.tasks import seal_interval, seal_journal
 
@@ -17,11 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, schedule=False, batch_size=BATCH_SIZE, wait=WAIT_SECONDS, **options):
         if schedule:
-            if already_queued(seal_journal):
-                self.stdout.write("Scellement périodique du journal déjà programmé.")
-            else:
-                seal_journal.enqueue(True)
-                self.stdout.write(f"Scellement périodique du journal lancé (toutes les {seal_interval()} s).")
+            self.stdout.write(f"Scellement périodique du journal lancé (toutes les {seal_interval()} s)."
+                              if schedule_once(seal_journal) else "Scellement périodique du journal déjà programmé.")
             return
         result = journal_seal(batch_size=batch_size, wait=wait)
         if result.refused:

@@ -1,7 +1,7 @@
 """Send the pending mails that are due, now; or (--schedule) start the worker's periodic sweep."""
 from django.core.management.base import BaseCommand
 
-from portail.core.scheduling import already_queued
+from portail.core.scheduling import schedule_once
 from portail.outbox.delivery import mail_deliver_due
 from portail.outbox.models import Mail
 from portail.outbox.tasks import sweep_outbox
@@ -16,11 +16,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, schedule=False, **options):
         if schedule:
-            if already_queued(sweep_outbox):
-                self.stdout.write("Balayage des mails déjà programmé.")
-            else:
-                sweep_outbox.enqueue(True)
-                self.stdout.write("Balayage des mails programmé.")
+            self.stdout.write("Balayage des mails programmé." if schedule_once(sweep_outbox)
+                              else "Balayage des mails déjà programmé.")
             return
         figures = mail_deliver_due()
         pending = Mail.objects.filter(status=Mail.Status.PENDING).count()

@@ -1,7 +1,7 @@
 """manage.py usage_aggregate: add the journal's new entries to the usage counters (run it periodically)."""
 from django.core.management.base import BaseCommand
 
-from portail.core.scheduling import already_queued
+from portail.core.scheduling import schedule_once
 from portail.supervision.aggregates import BATCH_SIZE, usage_aggregate
 from portail.supervision.tasks import aggregate_interval, count_usage
 
@@ -17,12 +17,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch_size, max_batches, schedule=False, **options):
         if schedule:
-            if already_queued(count_usage):
-                self.stdout.write("Comptage périodique des statistiques d'usage déjà programmé.")
-            else:
-                count_usage.enqueue(True)
-                self.stdout.write(f"Comptage périodique des statistiques d'usage lancé (toutes les "
-                                  f"{aggregate_interval()} s).")
+            self.stdout.write(f"Comptage périodique des statistiques d'usage lancé (toutes les "
+                              f"{aggregate_interval()} s)." if schedule_once(count_usage)
+                              else "Comptage périodique des statistiques d'usage déjà programmé.")
             return
         result = usage_aggregate(batch_size=batch_size, max_batches=max_batches)
         state = "à jour" if result.caught_up else "entrées restantes : relancez la commande"
