@@ -108,9 +108,16 @@ def _format_violations(violations: list[dict], where: str) -> str:
     return "\n".join(lines)
 
 
+# No finite CSS transition or animation still running (an endless one, a spinner, is left to run).
+_SETTLED = """() => document.getAnimations().every(
+    a => a.playState !== "running" || a.effect?.getComputedTiming().iterations === Infinity)"""
+
+
 def axe_check(page: Page, *, context=None) -> None:
     """Inject axe-core (shipped in the axe-playwright-python wheel: no network) and fail on any violation."""
     page.wait_for_load_state("load")
+    # A dialog or menu still fading in has its text at part opacity: audited then, its contrast is the fade's.
+    page.wait_for_function(_SETTLED, timeout=5_000)
     results = _axe.run(page, context=context, options=AXE_OPTIONS)
     violations = results.response["violations"]
     assert not violations, _format_violations(violations, page.url)
