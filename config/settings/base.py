@@ -112,6 +112,16 @@ if env_str("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = {**dj_database_url.parse(env_str("DATABASE_REPLICA_URL"),
                                                     conn_max_age=env_int("DB_CONN_MAX_AGE", 60)),
                             "TEST": {"MIRROR": "default"}}
+# PostgreSQL: parameters bound by the server and statements run often prepared once per connection (psycopg
+# prepares a statement on its PREPARE_THRESHOLD-th run): the server parses and plans a page's usual queries once.
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool("DB_SERVER_SIDE_BINDING", False):
+    for alias in DATABASES:
+        DATABASES[alias].setdefault("OPTIONS", {}).update(
+            {"server_side_binding": True,
+             "prepare_threshold": env_int("DB_PREPARE_THRESHOLD", 5) if env_str("DB_PREPARE_THRESHOLD") != "none"
+             else None})
+        if env_str("DB_PLAN_CACHE_MODE"):
+            DATABASES[alias]["OPTIONS"]["options"] = f"-c plan_cache_mode={env_str('DB_PLAN_CACHE_MODE')}"
 DATABASE_ROUTERS = ["portail.core.db_router.ReplicaRouter"]
 REPLICA_READ_NAMESPACES = ["supervision", "statistiques", "journal_caf"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):

@@ -282,10 +282,11 @@ def _statements():
         n_role = 1 + len(rows[3].fields)
         paths = ("ids AS (SELECT DISTINCT unnest(string_to_array(trim(both '/' from g.\"path\"), '/'))::bigint "
                  "AS id FROM g)")
-        _sql["pg_both"] = _numbered(
+        _sql["both"] = (
             f'{cte}, {paths} SELECT 0, g."id", {group_columns}, {", ".join(["NULL"] * n_role)} {group_from} '
             f'UNION ALL SELECT 1, gr."id", {", ".join(["NULL"] * n_group)}, {role_columns} '
             f'{role_from.format(ids="SELECT id FROM ids")} ORDER BY 1, 2')
+        _sql["pg_both"] = _numbered(_sql["both"])
     return _sql
 
 
@@ -304,6 +305,9 @@ def _execute(cursor, connection, name: str, params: tuple, *, ids: list | None =
     if connection.vendor != "postgresql":
         text = sql[name] if ids is None else sql[name].format(ids=", ".join(["%s"] * len(ids)))
         cursor.execute(text, params if ids is None else (*params, *ids))
+        return cursor.fetchall()
+    if connection.settings_dict["OPTIONS"].get("server_side_binding") is True:
+        cursor.execute(sql[name], params)  # psycopg prepares it on its own (`prepare_threshold`)
         return cursor.fetchall()
     done = _prepared.setdefault(connection.connection, set())
     if name not in done:

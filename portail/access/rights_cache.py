@@ -43,7 +43,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from redis import exceptions as redis_errors
-from django.core.signals import request_finished, request_started
+from django.core.signals import request_finished, request_started, setting_changed
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
@@ -84,8 +84,29 @@ def entry_key(user_id, day: date) -> str:
     return f"rights:{_ns()}:e{FORMAT}:{user_id}:{day.isoformat()}"
 
 
+# Bumped when the settings of the cache change (tests): each thread resolves its cache again.
+_settings_generation = 0
+
+
+def _on_setting_changed(setting=None, **_):
+    global _settings_generation
+    if setting in ("CACHES", "RIGHTS_CACHE", "RIGHTS_CACHE_MIRROR", "DATABASES"):
+        _settings_generation += 1
+
+
+def _resolved() -> tuple:
+    """(generation, cache, whether its stamps come from the mirror) for this thread: `caches[…]` and the settings
+    cost a fifth of a cached read, and give this thread the same object each time (Django keeps one per thread)."""
+    found = getattr(_local, "resolved", None)
+    if found is None or found[0] != _settings_generation:
+        cache = caches[getattr(settings, "RIGHTS_CACHE", "default")]
+        mirrored = isinstance(cache, RedisCache) and getattr(settings, "RIGHTS_CACHE_MIRROR", True)
+        found = _local.resolved = (_settings_generation, cache, mirrored)
+    return found
+
+
 def _cache():
-    return caches[getattr(settings, "RIGHTS_CACHE", "default")]
+    return _resolved()[1]
 
 
 def _token() -> int:
@@ -356,8 +377,8 @@ _last_mirror: dict[int, tuple] = {}
 os.register_at_fork(after_in_child=_last_mirror.clear)
 
 
-def _read_stamps(cache, keys: list[str]) -> tuple:
-    if isinstance(cache, RedisCache) and getattr(settings, "RIGHTS_CACHE_MIRROR", True):
+def _read_stamps(cache, keys: list[str], mirrored: bool) -> tuple:
+    if mirrored:
         return _mirror(cache).stamps(cache, keys)
     return _stamps(cache, keys)
 
@@ -408,9 +429,9 @@ def cached(user, day: date, compute: Callable[[], object]):
         if in_request:
             _local.memo[memo_key] = payload
         return payload
-    cache = _cache()
+    _, cache, mirrored = _resolved()
     try:
-        stamps = _read_stamps(cache, list(version_keys))
+        stamps = _read_stamps(cache, list(version_keys), mirrored)
         local = _entries.get((user.pk, day))
         if local is not None and local[0] == stamps:
             payload = local[1]
@@ -560,5 +581,6 @@ def connect() -> None:
     m2m_changed.connect(_on_convention_services, sender=Convention.services.through, dispatch_uid="rights-cache-services")
     m2m_changed.connect(_on_administrators, sender=Convention.administrators.through,
                         dispatch_uid="rights-cache-administrators")
+    setting_changed.connect(_on_setting_changed, dispatch_uid="rights-cache-settings")
     request_started.connect(_request_started, dispatch_uid="rights-cache-request-started")
     request_finished.connect(_request_finished, dispatch_uid="rights-cache-request-finished")

@@ -55,7 +55,9 @@ def _create_partition(cursor, month: date) -> str | None:
     if cursor.fetchone()[0]:
         return None
     start, end = (datetime(m.year, m.month, 1, tzinfo=timezone.utc) for m in (month, _month(month, 1)))
-    cursor.execute(f"CREATE TABLE {name} PARTITION OF {TABLE} FOR VALUES FROM (%s) TO (%s)", [start, end])
+    # Bounds written out (made here from a month, never from input): a DDL statement takes no bound parameter.
+    cursor.execute(f"CREATE TABLE {name} PARTITION OF {TABLE} FOR VALUES FROM ('{start.isoformat()}') "
+                   f"TO ('{end.isoformat()}')")
     cursor.execute(TRUNCATE_TRIGGER.format(table=name))
     return name
 

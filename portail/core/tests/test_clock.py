@@ -39,3 +39,27 @@ def test_today_is_the_day_of_the_zone_in_force():
         with timezone.override(zoneinfo.ZoneInfo("Pacific/Kiritimati")):
             assert clock.today() == paris + timedelta(days=1)
         assert clock.today() == paris
+
+
+def test_the_current_zone_is_django_s_wherever_a_zone_is_activated_or_not():
+    """The quick reader answers what `timezone.get_current_timezone()` answers: nothing activated, activated,
+    overridden, deactivated, and in another thread while this one has a zone."""
+    import threading
+
+    kiritimati = zoneinfo.ZoneInfo("Pacific/Kiritimati")
+    assert clock._activated is not None  # the quick path is the one taken with the pinned asgiref
+    assert clock.current_zone() is timezone.get_current_timezone() is timezone.get_default_timezone()
+    with timezone.override(kiritimati):
+        assert clock.current_zone() is timezone.get_current_timezone() is kiritimati
+        seen = []
+        thread = threading.Thread(target=lambda: seen.append(clock.current_zone()))
+        thread.start()
+        thread.join()
+        assert seen == [timezone.get_default_timezone()]
+    assert clock.current_zone() is timezone.get_default_timezone()
+    timezone.activate(kiritimati)
+    try:
+        assert clock.current_zone() is kiritimati
+    finally:
+        timezone.deactivate()
+    assert clock.current_zone() is timezone.get_current_timezone() is timezone.get_default_timezone()
