@@ -73,3 +73,39 @@ def test_journal_search_page_reads_from_replica_and_writes_to_default(caf_agent,
     assert all(sql.lstrip().upper().startswith(("SELECT", "SAVEPOINT", "RELEASE")) for sql in reads)
     # the session (read before, saved after) stays on the primary
     assert any("django_session" in q["sql"] for q in on_default.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True, databases=BOTH)
+def test_analysis_pages_prepare_nothing_on_the_primary_and_other_pages_prepare_what_they_repeat():
+    """PostgreSQL prepares a statement on its fifth run on a connection (server-side binding), except while a
+    supervision, statistics or journal-search page is served: their filters want a plan made for their values."""
+    from uuid import uuid4
+
+    from portail.core.db_router import unprepared
+
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements: PostgreSQL only")
+    probe = f"probe_{uuid4().hex}"
+
+    def view(request):
+        with connection.cursor() as cursor:
+            for _ in range(8):
+                cursor.execute(f"SELECT %s::int AS {probe}", [1])
+        return HttpResponse("ok")
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [f"%{probe}%"])
+            return cursor.fetchone()[0]
+
+    assert prepared() == 0
+    for name in ("supervision:habilitations_caf", "statistiques:index", "journal_caf:search"):
+        assert ReplicaReadsMiddleware(view)(RequestFactory().get(reverse(name))).status_code == 200
+        assert prepared() == 0, name
+    threshold = connection.connection.prepare_threshold
+    with unprepared():
+        assert connection.connection.prepare_threshold is None
+    assert connection.connection.prepare_threshold == threshold == 5  # given back as it was
+    ReplicaReadsMiddleware(view)(RequestFactory().get(reverse("home:index")))
+    assert prepared() == 1
