@@ -84,24 +84,32 @@ def entry_key(user_id, day: date) -> str:
     return f"rights:{_ns()}:e{FORMAT}:{user_id}:{day.isoformat()}"
 
 
-# Bumped when the settings of the cache change (tests): each thread resolves its cache again.
-_settings_generation = 0
+# Bumped when the settings of the cache change (tests), in a forked child and when the mirrors are dropped: each
+# thread resolves its cache and mirror again.
+_generation = 0
+
+
+def _resolve_again(**_) -> None:
+    global _generation
+    _generation += 1
 
 
 def _on_setting_changed(setting=None, **_):
-    global _settings_generation
     if setting in ("CACHES", "RIGHTS_CACHE", "RIGHTS_CACHE_MIRROR", "DATABASES"):
-        _settings_generation += 1
+        _resolve_again()
+
+
+os.register_at_fork(after_in_child=_resolve_again)
 
 
 def _resolved() -> tuple:
-    """(generation, cache, whether its stamps come from the mirror) for this thread: `caches[…]` and the settings
-    cost a fifth of a cached read, and give this thread the same object each time (Django keeps one per thread)."""
+    """(generation, cache, its mirror or None) for this thread: `caches[…]` and the settings cost a fifth of a
+    cached read, and give this thread the same object each time (Django keeps one per thread)."""
     found = getattr(_local, "resolved", None)
-    if found is None or found[0] != _settings_generation:
+    if found is None or found[0] != _generation:
         cache = caches[getattr(settings, "RIGHTS_CACHE", "default")]
         mirrored = isinstance(cache, RedisCache) and getattr(settings, "RIGHTS_CACHE_MIRROR", True)
-        found = _local.resolved = (_settings_generation, cache, mirrored)
+        found = _local.resolved = (_generation, cache, _mirror(cache) if mirrored else None)
     return found
 
 
@@ -359,28 +367,17 @@ _mirrors: dict = {}
 
 
 def _mirror(cache) -> _Mirror:
-    # Per process (a forked worker subscribes on its own), per server and key prefix. The last cache object
-    # asked for is remembered with its mirror (forgotten in a forked child): the usual case, found at once.
-    found = _last_mirror.get(id(cache))
-    if found is not None and found[0] is cache:
-        return found[1]
+    # Per process (a forked worker subscribes on its own), per server and key prefix; each thread keeps the one it
+    # found (`_resolved`).
     key = (os.getpid(), cache._cache._servers[0] if hasattr(cache._cache, "_servers") else "", cache.key_prefix)
     mirror = _mirrors.get(key)
     if mirror is None:
         mirror = _mirrors[key] = _Mirror()
-    _last_mirror.clear()
-    _last_mirror[id(cache)] = (cache, mirror)
     return mirror
 
 
-_last_mirror: dict[int, tuple] = {}
-os.register_at_fork(after_in_child=_last_mirror.clear)
-
-
-def _read_stamps(cache, keys: list[str], mirrored: bool) -> tuple:
-    if mirrored:
-        return _mirror(cache).stamps(cache, keys)
-    return _stamps(cache, keys)
+def _read_stamps(cache, keys: list[str], mirror: _Mirror | None) -> tuple:
+    return mirror.stamps(cache, keys) if mirror is not None else _stamps(cache, keys)
 
 
 def _stamps(cache, keys: list[str]) -> tuple:
@@ -429,9 +426,9 @@ def cached(user, day: date, compute: Callable[[], object]):
         if in_request:
             _local.memo[memo_key] = payload
         return payload
-    _, cache, mirrored = _resolved()
+    _, cache, mirror = _resolved()
     try:
-        stamps = _read_stamps(cache, list(version_keys), mirrored)
+        stamps = _read_stamps(cache, list(version_keys), mirror)
         local = _entries.get((user.pk, day))
         if local is not None and local[0] == stamps:
             payload = local[1]
@@ -461,7 +458,7 @@ def forget_local() -> None:
     for mirror in _mirrors.values():
         mirror.reset()
     _mirrors.clear()
-    _last_mirror.clear()
+    _resolve_again()
     _forget_request()
 
 

@@ -88,7 +88,7 @@ class ReplicaReadsMiddleware:
         with _reading_for_analysis():
             response = self.get_response(request)
         if getattr(response, "streaming", False):
-            response.streaming_content = _streamed_from_replica(response.streaming_content)
+            response.streaming_content = _streamed_for_analysis(response.streaming_content)
         return response
 
     @staticmethod
@@ -126,7 +126,7 @@ def _reading_for_analysis():
         yield
 
 
-def _streamed_from_replica(chunks):
+def _streamed_for_analysis(chunks):
     iterator = iter(chunks)
     while True:
         with _reading_for_analysis():
